@@ -1,0 +1,92 @@
+# Injected by the portal on every run; not form fields.
+variable "name" {
+  description = "Environment name, DNS-safe."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name))
+    error_message = "The name must be 3-32 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "tier" {
+  description = "Tier: dev, staging or prod."
+  type        = string
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.tier)
+    error_message = "The tier must be dev, staging or prod."
+  }
+}
+
+variable "team" {
+  description = "Owning team's slug, used in tags."
+  type        = string
+}
+
+variable "cost_centre" {
+  description = "Cost centre of the owning team, used in tags."
+  type        = string
+}
+
+variable "blueprint" {
+  description = "Blueprint slug, used in tags."
+  type        = string
+}
+
+variable "blueprint_version" {
+  description = "Blueprint version, used in tags."
+  type        = string
+}
+
+# Form fields.
+variable "app_replicas" {
+  description = "How many application instances the sandbox pretends to run."
+  type        = number
+  default     = 1
+  validation {
+    condition     = var.app_replicas >= 1 && var.app_replicas <= 10 && floor(var.app_replicas) == var.app_replicas
+    error_message = "app_replicas must be a whole number from 1 to 10."
+  }
+}
+
+variable "greeting" {
+  description = "A message the sandbox writes to its log during apply."
+  type        = string
+  default     = "hello from the sandbox"
+  validation {
+    condition     = length(var.greeting) <= 200
+    error_message = "The greeting must be at most 200 characters."
+  }
+}
+
+variable "enable_cache" {
+  description = "Whether to create the pretend cache."
+  type        = bool
+  default     = false
+}
+
+variable "cache_size_mb" {
+  description = "Size of the pretend cache in MB (only with enable_cache)."
+  type        = number
+  default     = 256
+  validation {
+    condition     = var.cache_size_mb >= 64 && var.cache_size_mb <= 4096
+    error_message = "cache_size_mb must be between 64 and 4096."
+  }
+}
+
+variable "apply_seconds" {
+  description = "Seconds each instance takes to 'boot' during apply, to exercise live logs and cancels."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.apply_seconds >= 0 && var.apply_seconds <= 600
+    error_message = "apply_seconds must be between 0 and 600."
+  }
+}
+
+variable "api_token" {
+  description = "A secret the sandbox app receives; the portal must never store or log it in clear."
+  type        = string
+  default     = ""
+  sensitive   = true
+}

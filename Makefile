@@ -1,0 +1,47 @@
+# The README's commands. `make run` starts the portal with demo data; `make test` runs every check.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export TF_CLI_CONFIG_FILE ?= $(CURDIR)/data/terraform/terraformrc
+
+.PHONY: run test lint bench setup system mirror lock clean
+
+# A fresh virtualenv with the pinned dependencies; rebuilt when requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+system:
+	bash scripts/system-packages.sh
+
+mirror: $(VENV)/.installed
+	$(PY) scripts/terraform_mirror.py
+
+setup: $(VENV)/.installed system mirror
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+run: setup
+	exec $(PY) scripts/run.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# pytest exits 5 when no test ran; make treats every non-zero exit as a failure.
+test: $(VENV)/.installed system mirror lint
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(PY) -m scripts.bench
+
+lock:
+	python3 -m venv /tmp/portal-lock-venv && /tmp/portal-lock-venv/bin/pip install -q -r requirements.in
+	(echo "# Pinned lock of requirements.in (pip freeze). Regenerate: make lock"; /tmp/portal-lock-venv/bin/pip freeze) > requirements.txt
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,1 @@
+"""Celery tasks (thin adapters) and the pure-Python Terraform/Packer runner."""

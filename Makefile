@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export TF_CLI_CONFIG_FILE ?= $(CURDIR)/data/terraform/terraformrc
 
-.PHONY: run test lint bench setup system mirror lock clean
+.PHONY: run test test-postgres lint bench setup system mirror lock clean
 
 # A fresh virtualenv with the pinned dependencies; rebuilt when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -45,3 +45,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) data
+
+# The same suite against a throwaway PostgreSQL 15 (as CI runs it).
+test-postgres:
+	bash scripts/with-postgres.sh $(MAKE) test

@@ -133,7 +133,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# collectstatic writes here in production; in development WhiteNoise serves from the finders.
+STATIC_ROOT = os.environ.get("STATIC_ROOT", str(DATA_DIR / "staticfiles")) if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Celery: Redis is only a transport; the database is the source of truth for runs.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

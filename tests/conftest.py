@@ -1,0 +1,75 @@
+"""Shared fixtures: factories' users, a real Redis, and a real Celery worker process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.processes import CeleryWorker, RedisServer, database_url
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory()
+
+
+@pytest.fixture
+def requester(team):
+    return MembershipFactory(team=team, role="requester").user
+
+
+@pytest.fixture
+def approver(team):
+    return MembershipFactory(team=team, role="approver").user
+
+
+@pytest.fixture
+def platform_admin(db):
+    return MembershipFactory(team=TeamFactory(slug="platform", name="Platform"), role="platform_admin").user
+
+
+@pytest.fixture
+def outsider(db):
+    """A user in another team."""
+    return MembershipFactory(role="requester").user
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server, settings) -> str:
+    """Points the portal (settings and the Celery app) at the test Redis, emptied first."""
+    from portal.celery import app
+
+    if not redis_server.answers():
+        redis_server.start()
+    settings.REDIS_URL = redis_server.url
+    if app.conf.broker_url != redis_server.url:
+        app.conf.broker_url = redis_server.url
+        if app._pool is not None:  # drop connections to the old broker; the next send reconnects
+            app._pool.force_close_all()
+            app._pool = None
+            app.amqp._producer_pool = None
+    import redis
+
+    redis.Redis.from_url(redis_server.url).flushdb()
+    return redis_server.url
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_url, tmp_path) -> Iterator[CeleryWorker]:
+    """A real worker process sharing the test database (committed data only: transactional_db)."""
+    worker = CeleryWorker(redis_url=redis_url, db_url=database_url(connection.settings_dict),
+                          logfile=tmp_path / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()

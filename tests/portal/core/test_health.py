@@ -1,0 +1,48 @@
+import time
+
+import pytest
+import redis
+
+from portal.core.models import WorkerPing
+from tests.processes import wait_until
+from workers.heartbeat import HEARTBEAT_KEY_PREFIX
+from workers.tasks import ping
+
+
+@pytest.mark.django_db
+def test_healthz_without_a_worker_is_503_naming_the_worker(client, redis_url):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["celery_worker"]
+    assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
+
+
+@pytest.mark.django_db
+def test_healthz_with_redis_down_is_503_naming_redis(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "redis" in response.json()["failing"]
+
+
+@pytest.mark.django_db
+def test_healthz_stale_heartbeat_is_not_healthy(client, redis_url, settings):
+    client_ = redis.Redis.from_url(redis_url)
+    client_.set(HEARTBEAT_KEY_PREFIX + "old@host", str(time.time() - settings.WORKER_HEARTBEAT_TTL - 5))
+    assert client.get("/healthz").status_code == 503
+
+
+@pytest.mark.integration
+def test_real_worker_processes_a_task_and_healthz_is_200(client, celery_worker):
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert any(host.startswith("test@") for host in response.json()["checks"]["celery_worker"]["workers"])
+
+    ping.delay("through redis")
+    wait_until(lambda: WorkerPing.objects.filter(note="through redis").exists(), 30, "the worker's ping row")
+    assert WorkerPing.objects.get(note="through redis").hostname
+
+    celery_worker.stop()
+    # The stopped worker deletes its key, so health turns 503 at once.
+    assert client.get("/healthz").status_code == 503

@@ -1,0 +1,123 @@
+"""Starts the real services tests depend on (redis-server, Celery workers) as child processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port. restart() keeps its port and data dir."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed; run `make system`")
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.workdir),
+             "--save", "", "--appendonly", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        wait_until(self.answers, 10, "redis-server")
+
+    def answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def database_url(settings_dict: dict) -> str:
+    """The URL a child process needs to reach the database the tests are using."""
+    engine = settings_dict["ENGINE"]
+    if engine.endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    if engine.endswith("postgresql"):
+        user, password = settings_dict.get("USER", ""), settings_dict.get("PASSWORD", "")
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        return f"postgres://{auth}{settings_dict.get('HOST') or '127.0.0.1'}:{settings_dict.get('PORT') or 5432}/{settings_dict['NAME']}"
+    raise RuntimeError(f"no URL form for {engine}")
+
+
+class CeleryWorker:
+    """A real `celery -A portal worker` process against the given Redis and database."""
+
+    def __init__(self, *, redis_url: str, db_url: str, logfile: Path, queues: str = "celery,runs,drills,images",
+                 concurrency: int = 1, name: str = "test", extra_env: dict[str, str] | None = None) -> None:
+        self.redis_url, self.logfile, self.name = redis_url, logfile, name
+        self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": db_url,
+                    "WORKER_HEARTBEAT_INTERVAL": "0.5", **(extra_env or {})}
+        self.argv = [str(VENV_BIN / "celery"), "-A", "portal", "worker", "--loglevel=INFO", "-Q", queues,
+                     f"--concurrency={concurrency}", "-n", f"{name}@%h", "--without-gossip", "--without-mingle"]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self.logfile, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        client = redis.Redis.from_url(self.redis_url)
+        wait_until(lambda: any(True for _ in client.scan_iter("portal:worker-heartbeat:*")) or self.proc.poll() is not None,
+                   60, f"celery worker heartbeat (log: {self.logfile})")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited early; see {self.logfile}:\n{self.logfile.read_text()[-3000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        try:  # children of a killed main process
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc = None

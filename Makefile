@@ -37,7 +37,7 @@ test: $(VENV)/.installed system mirror lint
 	$(VENV)/bin/pytest
 
 bench: setup
-	$(PY) -m scripts.bench
+	$(PY) manage.py bench
 
 lock:
 	python3 -m venv /tmp/portal-lock-venv && /tmp/portal-lock-venv/bin/pip install -q -r requirements.in

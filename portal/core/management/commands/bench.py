@@ -1,0 +1,21 @@
+"""Runs every benchmark in portal.core.benchmarks and prints one `name value` line per figure."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from portal.core.benchmarks import BENCHMARKS
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks; print one line per figure."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--only", default="", help="Run only benchmarks whose name contains this text.")
+
+    def handle(self, *args, only: str = "", **options) -> None:
+        for bench in BENCHMARKS:
+            if only and only not in bench.__name__:
+                continue
+            for name, value in bench().items():
+                self.stdout.write(f"{name} {value}")

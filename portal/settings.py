@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / "data"))
 
-DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - refused in production
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -163,9 +163,7 @@ PACKER_BIN = os.environ.get("PACKER_BIN", "packer")
 TERRAFORM_PROVIDER_MIRROR = os.environ.get(
     "TERRAFORM_PROVIDER_MIRROR", str(DATA_DIR / "terraform" / "mirror")
 )
-TERRAFORM_CLI_CONFIG = os.environ.get(
-    "TF_CLI_CONFIG_FILE", str(DATA_DIR / "terraform" / "terraformrc")
-)
+TERRAFORM_CLI_CONFIG = os.environ.get("TF_CLI_CONFIG_FILE", str(DATA_DIR / "terraform" / "terraformrc"))
 RUNS_WORK_DIR = Path(os.environ.get("RUNS_WORK_DIR", DATA_DIR / "runs"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

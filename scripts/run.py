@@ -7,6 +7,7 @@ stops all of them, and nothing is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -45,7 +46,11 @@ class Supervisor:
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         log = open(DATA / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env or os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
+            argv,
+            cwd=ROOT,
+            env=env or os.environ.copy(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.children.append((name, proc))
@@ -58,7 +63,7 @@ class Supervisor:
         return None
 
     def stop(self) -> None:
-        for name, proc in reversed(self.children):
+        for _name, proc in reversed(self.children):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + 15
@@ -68,10 +73,8 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 say(f"{name} did not stop in time; killing it")
             # Kill whatever is left in the group (runserver's reloader child, worker children).
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
         say("stopped everything")
 
@@ -83,7 +86,9 @@ def ensure_redis(sup: Supervisor) -> str:
         return url
     parsed = urlparse(url)
     if parsed.hostname not in {"127.0.0.1", "localhost"}:
-        raise SystemExit(f"run: REDIS_URL {url} does not answer, and it is not local, so it cannot be started here")
+        raise SystemExit(
+            f"run: REDIS_URL {url} does not answer, and it is not local, so it cannot be started here"
+        )
     server = shutil.which("redis-server")
     if server is None:
         say("redis-server is not installed; installing it from Debian packages")
@@ -93,8 +98,24 @@ def ensure_redis(sup: Supervisor) -> str:
             raise SystemExit("run: could not install redis-server; install it and run again")
     (DATA / "redis").mkdir(parents=True, exist_ok=True)
     port = str(parsed.port or 6379)
-    sup.start("redis", [server, "--bind", "127.0.0.1", "--port", port, "--dir", str(DATA / "redis"),
-                        "--appendonly", "yes", "--save", "", "--daemonize", "no"])
+    sup.start(
+        "redis",
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--dir",
+            str(DATA / "redis"),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+        ],
+    )
     for _ in range(50):
         if redis_answers(url):
             say(f"started a local Redis ({server}) on 127.0.0.1:{port}")
@@ -107,7 +128,7 @@ def wait_for_web(timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://{HOST}:{PORT}/login/", timeout=1)  # noqa: S310 - loopback only
+            urllib.request.urlopen(f"http://{HOST}:{PORT}/login/", timeout=1)
             return
         except OSError:
             time.sleep(0.3)
@@ -129,10 +150,23 @@ def main() -> int:
         env = os.environ.copy()
         env["REDIS_URL"] = ensure_redis(sup)
         celery = [str(VENV_BIN / "celery"), "-A", "portal"]
-        sup.start("worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2",
-                             "-Q", "celery,runs,drills,images", "-n", "local@%h"], env)
-        sup.start("beat", [*celery, "beat", "--loglevel=INFO",
-                           "--schedule", str(DATA / "celerybeat-schedule")], env)
+        sup.start(
+            "worker",
+            [
+                *celery,
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "-Q",
+                "celery,runs,drills,images",
+                "-n",
+                "local@%h",
+            ],
+            env,
+        )
+        sup.start(
+            "beat", [*celery, "beat", "--loglevel=INFO", "--schedule", str(DATA / "celerybeat-schedule")], env
+        )
         sup.start("web", [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}"], env)
         wait_for_web()
         print(

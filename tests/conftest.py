@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection
 
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.factories import MembershipFactory, TeamFactory
 from tests.processes import CeleryWorker, RedisServer, database_url
 
 
@@ -68,8 +68,9 @@ def redis_url(redis_server, settings) -> str:
 @pytest.fixture
 def celery_worker(transactional_db, redis_url, tmp_path) -> Iterator[CeleryWorker]:
     """A real worker process sharing the test database (committed data only: transactional_db)."""
-    worker = CeleryWorker(redis_url=redis_url, db_url=database_url(connection.settings_dict),
-                          logfile=tmp_path / "worker.log")
+    worker = CeleryWorker(
+        redis_url=redis_url, db_url=database_url(connection.settings_dict), logfile=tmp_path / "worker.log"
+    )
     worker.start()
     yield worker
     worker.stop()

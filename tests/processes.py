@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -49,9 +50,22 @@ class RedisServer:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.workdir),
-             "--save", "", "--appendonly", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                self.binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.workdir),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_until(self.answers, 10, "redis-server")
 
@@ -80,31 +94,67 @@ def database_url(settings_dict: dict) -> str:
     if engine.endswith("postgresql"):
         user, password = settings_dict.get("USER", ""), settings_dict.get("PASSWORD", "")
         auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-        return f"postgres://{auth}{settings_dict.get('HOST') or '127.0.0.1'}:{settings_dict.get('PORT') or 5432}/{settings_dict['NAME']}"
+        host, port = settings_dict.get("HOST") or "127.0.0.1", settings_dict.get("PORT") or 5432
+        return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
     raise RuntimeError(f"no URL form for {engine}")
 
 
 class CeleryWorker:
     """A real `celery -A portal worker` process against the given Redis and database."""
 
-    def __init__(self, *, redis_url: str, db_url: str, logfile: Path, queues: str = "celery,runs,drills,images",
-                 concurrency: int = 1, name: str = "test", extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        redis_url: str,
+        db_url: str,
+        logfile: Path,
+        queues: str = "celery,runs,drills,images",
+        concurrency: int = 1,
+        name: str = "test",
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.redis_url, self.logfile, self.name = redis_url, logfile, name
-        self.env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": db_url,
-                    "WORKER_HEARTBEAT_INTERVAL": "0.5", **(extra_env or {})}
-        self.argv = [str(VENV_BIN / "celery"), "-A", "portal", "worker", "--loglevel=INFO", "-Q", queues,
-                     f"--concurrency={concurrency}", "-n", f"{name}@%h", "--without-gossip", "--without-mingle"]
+        self.env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "DATABASE_URL": db_url,
+            "WORKER_HEARTBEAT_INTERVAL": "0.5",
+            **(extra_env or {}),
+        }
+        self.argv = [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "portal",
+            "worker",
+            "--loglevel=INFO",
+            "-Q",
+            queues,
+            f"--concurrency={concurrency}",
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         log = open(self.logfile, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         client = redis.Redis.from_url(self.redis_url)
-        wait_until(lambda: any(True for _ in client.scan_iter("portal:worker-heartbeat:*")) or self.proc.poll() is not None,
-                   60, f"celery worker heartbeat (log: {self.logfile})")
+        wait_until(
+            lambda: (
+                any(True for _ in client.scan_iter("portal:worker-heartbeat:*"))
+                or self.proc.poll() is not None
+            ),
+            60,
+            f"celery worker heartbeat (log: {self.logfile})",
+        )
         if self.proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited early; see {self.logfile}:\n{self.logfile.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"celery worker exited early; see {self.logfile}:\n{self.logfile.read_text()[-3000:]}"
+            )
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is None:
@@ -116,8 +166,6 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        try:  # children of a killed main process
+        with contextlib.suppress(ProcessLookupError):  # children of a killed main process
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc = None

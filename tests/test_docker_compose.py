@@ -1,4 +1,4 @@
-"""docker-compose.yml cannot run here (no Docker engine); check that it is complete and points at real code."""
+"""docker-compose.yml cannot run here (no Docker engine): check it is complete and points at real code."""
 
 import importlib
 import re

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -46,7 +47,5 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
             self.tref.cancel()
             self.tref = None
         if self.client is not None:
-            try:
+            with contextlib.suppress(redis.RedisError):
                 self.client.delete(self.key)
-            except redis.RedisError:
-                pass

@@ -34,15 +34,11 @@ def check_redis_and_workers() -> tuple[dict[str, Any], dict[str, Any]]:
     finally:
         client.close()
     now = time.time()
-    workers = {
-        host: round(now - float(value), 1)
-        for host, value in beats.items()
-        if value is not None
-    }
+    workers = {host: round(now - float(value), 1) for host, value in beats.items() if value is not None}
     live = {host: age for host, age in workers.items() if age <= settings.WORKER_HEARTBEAT_TTL}
     worker_status: dict[str, Any] = {"ok": bool(live), "workers": live}
     if not live:
-        worker_status["error"] = "no Celery worker heartbeat in the last %ss" % settings.WORKER_HEARTBEAT_TTL
+        worker_status["error"] = f"no Celery worker heartbeat in the last {settings.WORKER_HEARTBEAT_TTL}s"
     return {"ok": True}, worker_status
 
 

@@ -44,7 +44,7 @@ variable "app_replicas" {
   default     = 1
   validation {
     condition     = var.app_replicas >= 1 && var.app_replicas <= 10 && floor(var.app_replicas) == var.app_replicas
-    error_message = "app_replicas must be a whole number from 1 to 10."
+    error_message = "The app_replicas must be a whole number from 1 to 10."
   }
 }
 
@@ -70,7 +70,7 @@ variable "cache_size_mb" {
   default     = 256
   validation {
     condition     = var.cache_size_mb >= 64 && var.cache_size_mb <= 4096
-    error_message = "cache_size_mb must be between 64 and 4096."
+    error_message = "The cache_size_mb must be between 64 and 4096."
   }
 }
 
@@ -80,7 +80,7 @@ variable "apply_seconds" {
   default     = 0
   validation {
     condition     = var.apply_seconds >= 0 && var.apply_seconds <= 600
-    error_message = "apply_seconds must be between 0 and 600."
+    error_message = "The apply_seconds must be between 0 and 600."
   }
 }
 

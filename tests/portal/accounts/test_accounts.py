@@ -21,7 +21,9 @@ def test_every_page_but_login_and_health_requires_login(client):
 def test_seed_demo_is_idempotent_and_header_shows_each_role(client):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert get_user_model().objects.filter(username__in=["alice", "bob", "carol", "dave", "erin"]).count() == 5
+    assert (
+        get_user_model().objects.filter(username__in=["alice", "bob", "carol", "dave", "erin"]).count() == 5
+    )
     assert Team.objects.count() == 3
     assert Membership.objects.count() == 5
     assert AuditEvent.objects.filter(action="demo.loaded").count() == 2

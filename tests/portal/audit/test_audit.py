@@ -16,8 +16,14 @@ def test_audit_record_outside_a_transaction_is_refused(requester):
 @pytest.mark.django_db
 def test_audit_event_is_append_only(requester, team):
     with transaction.atomic():
-        event = audit_record(actor=requester, action="team.viewed", summary="looked", target=team, ip="10.0.0.1")
-    assert (event.actor_name, event.target_type, event.target_id) == (requester.username, "accounts.team", str(team.pk))
+        event = audit_record(
+            actor=requester, action="team.viewed", summary="looked", target=team, ip="10.0.0.1"
+        )
+    assert (event.actor_name, event.target_type, event.target_id) == (
+        requester.username,
+        "accounts.team",
+        str(team.pk),
+    )
     event.summary = "changed"
     with pytest.raises(ValueError, match="append-only"):
         event.save()
@@ -27,7 +33,9 @@ def test_audit_event_is_append_only(requester, team):
 
 
 @pytest.mark.django_db
-def test_audit_list_anonymous_requester_and_admin(client, requester, platform_admin, django_assert_max_num_queries):
+def test_audit_list_anonymous_requester_and_admin(
+    client, requester, platform_admin, django_assert_max_num_queries
+):
     with transaction.atomic():
         for i in range(30):
             audit_record(actor=requester, action="thing.done", summary=f"event {i}")

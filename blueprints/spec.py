@@ -1,0 +1,152 @@
+"""Blueprint specs: a Terraform root module plus its blueprint.yaml metadata, loaded from disk.
+
+Pure Python (no Django): the catalog app publishes these into the database, and the checks and
+the CLI read them directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+BLUEPRINTS_DIR = REPO_ROOT / "terraform" / "blueprints"
+METADATA_FILE = "blueprint.yaml"
+TIERS = ("dev", "staging", "prod")
+
+# Variables the portal fills itself on every run; they are not form fields.
+CONTEXT_VARIABLES = ("name", "tier", "team", "cost_centre", "blueprint", "blueprint_version")
+# AWS blueprints also take the region, which the request form asks for on every blueprint.
+AWS_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+REQUIRED_TAGS = ("Team", "Environment", "Blueprint", "BlueprintVersion", "CostCentre")
+# Files a blueprint version pins: everything Terraform or Packer reads, plus the metadata.
+SOURCE_SUFFIXES = (".tf", ".hcl", ".yaml", ".svg", ".sh")
+
+
+class SpecError(Exception):
+    """A blueprint's files are missing or its metadata does not match the schema."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: str
+    help: str = ""
+    default: Any = None
+    choices: tuple[Any, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    required: bool = False
+    advanced: bool = False
+    sensitive: bool = False
+    show_if: dict[str, Any] | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FieldSpec:
+        values = dict(data)
+        values["choices"] = tuple(values.get("choices", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class BlueprintSpec:
+    """Everything about one blueprint version, as read from its folder."""
+
+    slug: str
+    directory: Path
+    metadata: dict[str, Any]
+    fields: tuple[FieldSpec, ...]
+    files: dict[str, str] = field(repr=False)
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata["version"])
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata["title"])
+
+    @property
+    def runtime(self) -> str:
+        return str(self.metadata["runtime"])
+
+    @property
+    def seed(self) -> str | None:
+        return self.metadata.get("seed")
+
+    @property
+    def context_variables(self) -> tuple[str, ...]:
+        return CONTEXT_VARIABLES + (("region",) if self.runtime == "aws" else ())
+
+    def field(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def tier_defaults(self, tier: str) -> dict[str, Any]:
+        defaults = {spec.name: spec.default for spec in self.fields}
+        defaults.update(self.metadata["tiers"][tier]["defaults"])
+        return defaults
+
+    @property
+    def source_sha256(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
+        return digest.hexdigest()
+
+
+@cache
+def metadata_schema() -> dict[str, Any]:
+    return dict(yaml.safe_load((PACKAGE_DIR / "metadata_schema.yaml").read_text()))
+
+
+def read_source_files(directory: Path) -> dict[str, str]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_text()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.suffix in SOURCE_SUFFIXES and ".terraform" not in path.parts
+    }
+
+
+def load_blueprint(directory: Path) -> BlueprintSpec:
+    meta_path = directory / METADATA_FILE
+    if not meta_path.exists():
+        raise SpecError(f"{directory.name}: no {METADATA_FILE}")
+    try:
+        metadata = yaml.safe_load(meta_path.read_text())
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{directory.name}: {METADATA_FILE} is not valid YAML: {exc}") from exc
+    errors = sorted(jsonschema.Draft202012Validator(metadata_schema()).iter_errors(metadata), key=str)
+    if errors:
+        details = "; ".join(
+            f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors[:5]
+        )
+        raise SpecError(f"{directory.name}: {METADATA_FILE} does not match the schema: {details}")
+    if metadata["slug"] != directory.name:
+        raise SpecError(f"{directory.name}: slug {metadata['slug']!r} differs from the folder name")
+    return BlueprintSpec(
+        slug=metadata["slug"],
+        directory=directory,
+        metadata=metadata,
+        fields=tuple(FieldSpec.from_dict(item) for item in metadata["fields"]),
+        files=read_source_files(directory),
+    )
+
+
+def blueprint_dirs(root: Path = BLUEPRINTS_DIR) -> list[Path]:
+    return sorted(path for path in root.iterdir() if path.is_dir() and (path / METADATA_FILE).exists())
+
+
+def load_all(root: Path = BLUEPRINTS_DIR) -> list[BlueprintSpec]:
+    return [load_blueprint(directory) for directory in blueprint_dirs(root)]

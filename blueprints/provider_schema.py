@@ -20,6 +20,10 @@ An argument whose value is an object (a nested *attribute*, not a block) additio
 ``"nested": "single" | "list"`` and ``"schema"``.  List ones may also be written in block syntax
 (the provider's "attributes as blocks" mode, e.g. ``aws_security_group`` ``ingress``).
 
+The snapshot also lists every resource and data source type name of the provider
+(``all_resource_types``, ``all_data_source_types``), so that a real type missing from the snapshot
+("run refresh") is told apart from a typo.
+
 This module is pure Python (no Django): ``python -m blueprints.provider_schema refresh|check``.
 """
 
@@ -29,7 +33,9 @@ import argparse
 import datetime as dt
 import difflib
 import json
+import logging
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -46,6 +52,8 @@ NPM_VERSION = "21.22.1"
 PROVIDER = "hashicorp/aws"
 PROVIDER_VERSION = "6.25.0"
 SOURCE = f"npm {NPM_PACKAGE}@{NPM_VERSION}"
+
+log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
@@ -85,6 +93,7 @@ _CLASS_RE = re.compile(
     r'\s*static readonly tfResourceType = "([\w-]+)";',
     re.M,
 )
+_CONSTRUCTOR_RE = re.compile(r"constructor\(scope: Construct, id: string, config\??: (\w+)\);")
 _RESOLVABLE_RE = re.compile(r"\s*\|\s*cdktf\.IResolvable\b")
 
 
@@ -160,7 +169,10 @@ def _schema_from_file(path: Path, tf_type: str, kind: str) -> Schema | None:
     for cls in _CLASS_RE.finditer(text):
         if cls.group(3) == tf_type and cls.group(2) == kind:
             interfaces = _parse_interfaces(text)
-            config = f"{cls.group(1)}Config"
+            # Usually <Class>Config, renamed on clashes (Wafv2WebAclAssociationConfigA): trust the
+            # constructor's signature.
+            ctor = _CONSTRUCTOR_RE.search(text, cls.end())
+            config = ctor.group(1) if ctor else f"{cls.group(1)}Config"
             if config not in interfaces:
                 raise SchemaError(f"{path}: no interface {config}")
             return _build(config, interfaces)
@@ -282,7 +294,11 @@ def collect_types(terraform_dir: Path) -> tuple[set[str], set[str]]:
     resources: set[str] = set()
     data: set[str] = set()
     for path in _walk_tf_files(terraform_dir):
-        doc = parse_tf(path)
+        try:
+            doc = parse_tf(path)
+        except Exception as exc:  # a colleague's half-written file must not stop a refresh
+            log.warning("skipping %s: cannot parse (%s)", path, type(exc).__name__)
+            continue
         resources.update(t for t, _, _ in _blocks_of(doc, "resource") if t.startswith("aws_"))
         data.update(t for t, _, _ in _blocks_of(doc, "data") if t.startswith("aws_"))
     return resources, data
@@ -302,8 +318,11 @@ def fetch_package(cache_dir: Path = CACHE_DIR) -> Path:
         return unpacked
     tarball = cache_dir / f"cdktf-provider-aws-{NPM_VERSION}.tgz"
     if not tarball.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SchemaError("npm is not installed: install it, or pass an unpacked package folder")
         subprocess.run(
-            ["npm", "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent"],
+            [npm, "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent"],
             cwd=cache_dir,
             check=True,
             stdout=subprocess.DEVNULL,
@@ -416,7 +435,7 @@ class _Checker:
         where = f' in block "{path}"' if path else ""
         present: set[str] = set()
         for key, value in _items(body):
-            if key == "dynamic" and _is_block_list(value) is False and isinstance(value, list):
+            if key == "dynamic" and isinstance(value, list) and not _is_block_list(value):
                 for label, dyn in _labelled(value):
                     present.add(label)
                     self.dynamic(label, dyn, arguments, blocks, path)
@@ -429,10 +448,8 @@ class _Checker:
             if _is_block_list(value):
                 self.block(key, value, arguments, blocks, path)
             elif key not in arguments:
-                hint = f' (it is a block: write {key} {{ ... }})' if key in blocks else ""
-                self.report(
-                    f'unknown argument "{key}"{where}{hint or _suggest(key, [*arguments, *blocks])}'
-                )
+                hint = f" (it is a block: write {key} {{ ... }})" if key in blocks else ""
+                self.report(f'unknown argument "{key}"{where}{hint or _suggest(key, [*arguments, *blocks])}')
         for name, spec in sorted(arguments.items()):
             if spec.get("required") and name not in present:
                 self.report(f'missing required argument "{name}"{where}')
@@ -574,6 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_check.add_argument("dirs", nargs="*", type=Path, help="module folders (default: all under terraform/)")
     p_check.add_argument("--schema", type=Path, default=SCHEMA_PATH)
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
 
     if args.command == "refresh":
         document = refresh(args.terraform_dir, args.output, args.package_dir)

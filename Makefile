@@ -22,6 +22,7 @@ mirror: $(VENV)/.installed
 setup: $(VENV)/.installed system mirror
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py blueprints sync
 
 run: setup
 	exec $(PY) scripts/run.py

@@ -20,6 +20,7 @@ TEMPLATE_SEQUENCE = re.compile(r"[$%]\{")
 TRUE_WORDS = {"1", "true", "on", "yes"}
 FALSE_WORDS = {"0", "false", "off", "no", ""}
 MAX_TEXT = 1000
+REQUIRED_MESSAGE = "This field is required."
 
 
 @dataclass
@@ -100,7 +101,7 @@ def clean_field(spec: FieldSpec, raw: Any) -> Any:
         return _bool(raw)
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
-            raise ValueError("This field is required.")
+            raise ValueError(REQUIRED_MESSAGE)
         return [] if spec.type == "list" else (spec.default if spec.type != "string" else "")
     if spec.type == "integer":
         return _number(raw, spec, integer=True)

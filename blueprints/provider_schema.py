@@ -44,8 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from hcl2.utils import SerializationOptions
+from blueprints.hcl import BLOCK_MARK, labelled, parse_file, unquote
 
 NPM_PACKAGE = "@cdktf/provider-aws"
 NPM_VERSION = "21.22.1"
@@ -72,9 +71,6 @@ DATA_META_BLOCKS = frozenset({"lifecycle"})
 DYNAMIC_ARGUMENTS = frozenset({"for_each", "iterator", "labels"})
 
 Schema = dict[str, Any]
-
-_HCL_OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=True)
-_BLOCK_MARK = "__is_block__"
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,29 +232,12 @@ def extract_schema(package_dir: Path, resource_types: set[str], data_types: set[
 # --------------------------------------------------------------------------------------------
 
 
-def _unquote(label: str) -> str:
-    if len(label) >= 2 and label[0] == label[-1] == '"':
-        return label[1:-1]
-    return label
-
-
 def _is_block_list(value: Any) -> bool:
     return (
         isinstance(value, list)
         and bool(value)
-        and all(isinstance(item, dict) and item.get(_BLOCK_MARK) is True for item in value)
+        and all(isinstance(item, dict) and item.get(BLOCK_MARK) is True for item in value)
     )
-
-
-def _labelled(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(label, body) of each labelled block in ``[{'"label"': {...}}, ...]``."""
-    if not isinstance(value, list):
-        return
-    for item in value:
-        if isinstance(item, dict):
-            for label, body in item.items():
-                if isinstance(body, dict):
-                    yield _unquote(label), body
 
 
 def _items(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -268,8 +247,7 @@ def _items(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 
 def parse_tf(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fh:
-        return hcl2.load(fh, serialization_options=_HCL_OPTIONS)
+    return parse_file(path)
 
 
 def _tf_files(folder: Path) -> list[Path]:
@@ -284,9 +262,9 @@ def _walk_tf_files(root: Path) -> Iterator[Path]:
 
 def _blocks_of(doc: dict[str, Any], kind: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(type, name, body) of each ``resource``/``data`` block in a parsed file."""
-    for tf_type_label, named in _labelled(doc.get(kind)):
-        for name, body in _labelled([named]):
-            yield _unquote(tf_type_label), name, body
+    for tf_type_label, named in labelled(doc.get(kind)):
+        for name, body in labelled([named]):
+            yield unquote(tf_type_label), name, body
 
 
 def collect_types(terraform_dir: Path) -> tuple[set[str], set[str]]:
@@ -436,7 +414,7 @@ class _Checker:
         present: set[str] = set()
         for key, value in _items(body):
             if key == "dynamic" and isinstance(value, list) and not _is_block_list(value):
-                for label, dyn in _labelled(value):
+                for label, dyn in labelled(value):
                     present.add(label)
                     self.dynamic(label, dyn, arguments, blocks, path)
                 continue

@@ -15,6 +15,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from blueprints import hcl
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 BLUEPRINTS_DIR = REPO_ROOT / "terraform" / "blueprints"
@@ -99,6 +101,11 @@ class BlueprintSpec:
         return defaults
 
     @property
+    def entry_dir(self) -> str:
+        """Where Terraform runs, relative to the pinned file tree."""
+        return f"blueprints/{self.slug}"
+
+    @property
     def source_sha256(self) -> str:
         digest = hashlib.sha256()
         for name in sorted(self.files):
@@ -111,12 +118,36 @@ def metadata_schema() -> dict[str, Any]:
     return dict(yaml.safe_load((PACKAGE_DIR / "metadata_schema.yaml").read_text()))
 
 
+def local_module_dirs(directory: Path) -> set[Path]:
+    """Folders of the local child modules (`source = "../../modules/x"`) a module uses, recursively."""
+    found: set[Path] = set()
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        for tf_file in sorted(current.glob("*.tf")):
+            for _, body in hcl.blocks(hcl.parse_file(tf_file), "module"):
+                source = str(hcl.unquote(body.get("source", "")))
+                if source.startswith(("./", "../")):
+                    child = (current / source).resolve()
+                    if child not in found:
+                        found.add(child)
+                        pending.append(child)
+    return found
+
+
 def read_source_files(directory: Path) -> dict[str, str]:
-    return {
-        path.relative_to(directory).as_posix(): path.read_text()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and path.suffix in SOURCE_SUFFIXES and ".terraform" not in path.parts
-    }
+    """The files a blueprint version pins, keyed by path relative to the terraform/ folder:
+    the blueprint's own folder plus every local module it uses, so a pinned version never
+    changes when a shared module does."""
+    root = directory.parent.parent
+    files: dict[str, str] = {}
+    for folder in [directory, *sorted(local_module_dirs(directory))]:
+        if root not in folder.parents:
+            raise SpecError(f"{directory.name}: module {folder} is outside {root}")
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in SOURCE_SUFFIXES and ".terraform" not in path.parts:
+                files[path.relative_to(root).as_posix()] = path.read_text()
+    return files
 
 
 def load_blueprint(directory: Path) -> BlueprintSpec:

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.audit",
     "portal.core",
+    "portal.catalog",
+    "portal.requests",
 ]
 
 MIDDLEWARE = [
@@ -176,3 +178,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Key for secret values stored in the database (Fernet, urlsafe base64 of 32 bytes). When empty it
+# is derived from SECRET_KEY; set it explicitly so SECRET_KEY can be rotated on its own.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("catalog/", include("portal.catalog.urls")),
+    path("requests/", include("portal.requests.urls")),
     path("audit/", include("portal.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,46 @@
+"""Read-side queries for the catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from blueprints import hcl
+from portal.catalog.models import Blueprint, BlueprintVersion
+
+
+def blueprint_list() -> QuerySet[Blueprint]:
+    return Blueprint.objects.filter(is_active=True, latest_version__isnull=False).select_related(
+        "latest_version__blueprint"
+    )
+
+
+def blueprint_version_get(*, slug: str, version: str | None = None) -> BlueprintVersion:
+    """The named version of an active blueprint, or its latest; 404 otherwise."""
+    blueprint = get_object_or_404(Blueprint, slug=slug, is_active=True)
+    if version:
+        return get_object_or_404(
+            BlueprintVersion.objects.select_related("blueprint"), blueprint=blueprint, version=version
+        )
+    if blueprint.latest_version_id is None:
+        raise BlueprintVersion.DoesNotExist
+    return BlueprintVersion.objects.select_related("blueprint").get(pk=blueprint.latest_version_id)
+
+
+def blueprint_outputs(version: BlueprintVersion) -> list[dict[str, Any]]:
+    """Outputs declared by the blueprint's root module: name, description, sensitive."""
+    outputs = []
+    for name, text in version.terraform_files.items():
+        if not name.startswith(version.entry_dir + "/"):
+            continue
+        for label, body in hcl.blocks(hcl.parse_text(text), "output"):
+            outputs.append(
+                {
+                    "name": label,
+                    "description": hcl.unquote(body.get("description", "")),
+                    "sensitive": body.get("sensitive") is True,
+                }
+            )
+    return sorted(outputs, key=lambda o: o["name"])

@@ -1,0 +1,164 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from blueprints.spec import BLUEPRINTS_DIR, load_blueprint
+from portal.audit.models import AuditEvent
+from portal.catalog.models import Blueprint, BlueprintVersion
+from portal.catalog.services import VersionFrozen, blueprint_publish, blueprint_version_delete, blueprints_sync
+from portal.core.crypto import decrypt_json
+from portal.requests.models import EnvironmentRequest
+
+
+@pytest.fixture
+def catalog(db):
+    blueprints_sync()
+    return {b.slug: b for b in Blueprint.objects.select_related("latest_version")}
+
+
+@pytest.fixture
+def sandbox_version(catalog):
+    return catalog["local-sandbox"].latest_version
+
+
+def test_sync_publishes_every_blueprint_once(catalog):
+    assert {"local-sandbox", "serverless-api"} <= set(catalog)
+    count = BlueprintVersion.objects.count()
+    outcomes = blueprints_sync()
+    assert {outcome for _, outcome in outcomes} == {"unchanged"}
+    assert BlueprintVersion.objects.count() == count
+    snapshot = catalog["serverless-api"].latest_version.source_files
+    assert any(name.startswith("modules/") for name in snapshot), "shared modules are pinned with the version"
+
+
+def make_request(version, user, team):
+    return EnvironmentRequest.objects.create(
+        team=team, requester=user, blueprint_version=version, environment_name="pinned", tier="dev"
+    )
+
+
+def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(sandbox_version, requester, team, tmp_path):
+    make_request(sandbox_version, requester, team)
+    spec = load_blueprint(BLUEPRINTS_DIR / "local-sandbox")
+    changed = spec.__class__(**{**spec.__dict__, "files": {**spec.files, "blueprints/local-sandbox/extra.tf": "#"}})
+    with pytest.raises(VersionFrozen, match="new version"):
+        blueprint_publish(spec=changed)
+    with pytest.raises(VersionFrozen, match="cannot be deleted"):
+        blueprint_version_delete(version=sandbox_version, actor=requester)
+
+    bumped = spec.__class__(**{**changed.__dict__, "metadata": {**spec.metadata, "version": "1.1.0",
+                               "changelog": [{"version": "1.1.0", "changes": "Adds extra.tf"}]}})
+    new_version, outcome = blueprint_publish(spec=bumped)
+    assert outcome == "created"
+    sandbox_version.refresh_from_db()
+    assert "blueprints/local-sandbox/extra.tf" not in sandbox_version.source_files
+    assert Blueprint.objects.get(slug="local-sandbox").latest_version == new_version
+    assert EnvironmentRequest.objects.get().blueprint_version == sandbox_version
+    assert AuditEvent.objects.filter(action="blueprint_version.published", target_id=str(new_version.pk)).exists()
+
+
+def test_an_unpinned_version_can_be_deleted(sandbox_version, platform_admin):
+    blueprint_version_delete(version=sandbox_version, actor=platform_admin)
+    assert not BlueprintVersion.objects.filter(pk=sandbox_version.pk).exists()
+
+
+def test_catalog_pages_anonymous_and_signed_in(client, catalog, requester, django_assert_max_num_queries):
+    list_url = reverse("catalog:list")
+    assert client.get(list_url).status_code == 302
+    client.force_login(requester)
+    with django_assert_max_num_queries(6):
+        response = client.get(list_url)
+    html = response.content.decode()
+    assert html.count('data-testid="blueprint-card"') == len(catalog)
+    assert "diagram.svg" in html
+
+    detail = client.get(reverse("catalog:detail", args=["local-sandbox"])).content.decode()
+    for text in ("Application instances", "app_url", "Terraform source", "RTO target", "First version."):
+        assert text in detail
+    diagram = client.get(reverse("catalog:diagram", args=["local-sandbox", "1.0.0"]))
+    assert diagram["Content-Type"] == "image/svg+xml" and b"<svg" in diagram.content
+    assert "default-src 'none'" in diagram["Content-Security-Policy"]
+    assert client.get(reverse("catalog:detail", args=["no-such"])).status_code == 404
+
+
+BAD_VALUES = {
+    "name": "my env",
+    "app_replicas": "-1",
+    "greeting": '${file("/etc/passwd")}',
+}
+
+
+def post_form(client, team, **values):
+    data = {"team": team.pk, "name": "shop-dev", "tier": "dev", "rendered_tier": "dev", "app_replicas": "1",
+            "greeting": "hi", "apply_seconds": "0", "cache_size_mb": "256", "api_token": "", **values}
+    return client.post(reverse("catalog:request", args=["local-sandbox"]), data)
+
+
+def test_bad_values_show_errors_and_store_nothing(client, catalog, requester, team):
+    client.force_login(requester)
+    audit_before = AuditEvent.objects.count()
+    response = post_form(client, team, **BAD_VALUES)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "nothing was saved" in html
+    for field in BAD_VALUES:
+        assert f'data-field="{field}"' in html, field
+    assert "template sequences" in html and "at least 1" in html
+    assert EnvironmentRequest.objects.count() == 0
+    assert AuditEvent.objects.count() == audit_before
+
+
+def test_htmx_validation_returns_the_form_partial_and_tier_change_loads_defaults(client, catalog, requester, team):
+    client.force_login(requester)
+    url = reverse("catalog:request", args=["local-sandbox"])
+    partial = client.post(url, {"team": team.pk, "name": "Bad Name", "tier": "dev", "rendered_tier": "dev"},
+                          headers={"HX-Request": "true"})
+    html = partial.content.decode()
+    assert partial.status_code == 200 and html.lstrip().startswith("<form") and "<html" not in html
+    assert 'data-field="name"' in html
+    tier = client.post(url, {"team": team.pk, "name": "ok-name", "tier": "prod", "rendered_tier": "dev",
+                             "app_replicas": "1"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="app_replicas"' in tier and 'value="3"' in tier  # prod's default replaced what was typed
+    assert EnvironmentRequest.objects.count() == 0
+
+
+def test_valid_request_is_stored_with_the_secret_encrypted(client, catalog, requester, team):
+    client.force_login(requester)
+    response = post_form(client, team, api_token="tok-very-secret-1234", enable_cache="on")
+    assert response.status_code == 302
+    env_request = EnvironmentRequest.objects.get()
+    assert env_request.inputs["enable_cache"] is True and "api_token" not in env_request.inputs
+    assert "tok-very-secret-1234" not in env_request.secret_inputs
+    assert decrypt_json(env_request.secret_inputs) == {"api_token": "tok-very-secret-1234"}
+    event = AuditEvent.objects.get(action="request.drafted")
+    assert "tok-very-secret-1234" not in json.dumps(event.data) + event.summary
+    detail = client.get(response["Location"]).content.decode()
+    assert "stored encrypted" in detail and "tok-very-secret-1234" not in detail
+
+
+def test_requesting_for_another_team_is_refused(client, catalog, requester, outsider):
+    client.force_login(requester)
+    response = post_form(client, outsider.memberships.get().team)
+    assert response.status_code == 400
+    assert "Choose one of your teams" in response.content.decode()
+    assert EnvironmentRequest.objects.count() == 0
+
+
+def test_request_pages_are_scoped_to_the_team(client, sandbox_version, requester, team, outsider):
+    env_request = make_request(sandbox_version, requester, team)
+    client.force_login(outsider)
+    assert client.get(reverse("requests:detail", args=[env_request.pk])).status_code == 404
+    assert "pinned" not in client.get(reverse("requests:list")).content.decode()
+    client.force_login(requester)
+    assert "pinned" in client.get(reverse("requests:list")).content.decode()
+
+
+def test_blueprints_list_json_maps_the_seeds(db, capsys):
+    call_command("blueprints", "list", "--format", "json")
+    rows = {row["slug"]: row for row in json.loads(capsys.readouterr().out)}
+    seeds = sorted(row["seed"] for row in rows.values() if row["seed"])
+    assert [seed[:3] for seed in seeds] == ["000", "001", "002", "003", "004"]
+    assert rows["local-sandbox"]["seed"] is None
+    assert all(row["tiers"] == ["dev", "staging", "prod"] and row["versions"] for row in rows.values())

@@ -47,7 +47,9 @@ def test_bad_values_get_a_clear_error_on_their_field(sandbox, data, field, messa
 
 
 def test_hidden_fields_are_not_sent(sandbox):
-    result = validate_inputs(sandbox, {"name": "ok-name", "tier": "dev", "enable_cache": False, "cache_size_mb": "1"})
+    result = validate_inputs(
+        sandbox, {"name": "ok-name", "tier": "dev", "enable_cache": False, "cache_size_mb": "1"}
+    )
     assert result.ok, result.errors  # cache_size_mb is hidden by show_if, so its bad value does not matter
     assert "cache_size_mb" not in result.values
 

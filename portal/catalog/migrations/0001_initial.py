@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,45 +14,92 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Blueprint',
+            name="Blueprint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField()),
-                ('seed', models.CharField(blank=True, default='', help_text='Seed document it came from.', max_length=100)),
-                ('runtime', models.CharField(choices=[('aws', 'AWS'), ('local', 'Local sandbox')], max_length=10)),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive blueprints are hidden from the catalog.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField()),
+                (
+                    "seed",
+                    models.CharField(
+                        blank=True, default="", help_text="Seed document it came from.", max_length=100
+                    ),
+                ),
+                (
+                    "runtime",
+                    models.CharField(choices=[("aws", "AWS"), ("local", "Local sandbox")], max_length=10),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive blueprints are hidden from the catalog."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-runtime', 'title'],
+                "ordering": ["-runtime", "title"],
             },
         ),
         migrations.CreateModel(
-            name='BlueprintVersion',
+            name="BlueprintVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=20)),
-                ('changes', models.TextField(help_text='What changed in this version.')),
-                ('metadata', models.JSONField()),
-                ('source_files', models.JSONField(help_text='Relative path -> file content, as published.')),
-                ('source_sha256', models.CharField(max_length=64)),
-                ('published_at', models.DateTimeField(auto_now_add=True)),
-                ('blueprint', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='catalog.blueprint')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=20)),
+                ("changes", models.TextField(help_text="What changed in this version.")),
+                ("metadata", models.JSONField()),
+                ("source_files", models.JSONField(help_text="Relative path -> file content, as published.")),
+                ("source_sha256", models.CharField(max_length=64)),
+                ("published_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "blueprint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="catalog.blueprint",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['blueprint__slug', '-published_at'],
+                "ordering": ["blueprint__slug", "-published_at"],
             },
         ),
         migrations.AddField(
-            model_name='blueprint',
-            name='latest_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.blueprintversion'),
+            model_name="blueprint",
+            name="latest_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="catalog.blueprintversion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='blueprintversion',
-            constraint=models.UniqueConstraint(fields=('blueprint', 'version'), name='unique_blueprint_version'),
+            model_name="blueprintversion",
+            constraint=models.UniqueConstraint(
+                fields=("blueprint", "version"), name="unique_blueprint_version"
+            ),
         ),
     ]

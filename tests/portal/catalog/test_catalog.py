@@ -7,7 +7,12 @@ from django.urls import reverse
 from blueprints.spec import BLUEPRINTS_DIR, load_blueprint
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Blueprint, BlueprintVersion
-from portal.catalog.services import VersionFrozen, blueprint_publish, blueprint_version_delete, blueprints_sync
+from portal.catalog.services import (
+    VersionFrozen,
+    blueprint_publish,
+    blueprint_version_delete,
+    blueprints_sync,
+)
 from portal.core.crypto import decrypt_json
 from portal.requests.models import EnvironmentRequest
 
@@ -39,24 +44,38 @@ def make_request(version, user, team):
     )
 
 
-def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(sandbox_version, requester, team, tmp_path):
+def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(
+    sandbox_version, requester, team, tmp_path
+):
     make_request(sandbox_version, requester, team)
     spec = load_blueprint(BLUEPRINTS_DIR / "local-sandbox")
-    changed = spec.__class__(**{**spec.__dict__, "files": {**spec.files, "blueprints/local-sandbox/extra.tf": "#"}})
+    changed = spec.__class__(
+        **{**spec.__dict__, "files": {**spec.files, "blueprints/local-sandbox/extra.tf": "#"}}
+    )
     with pytest.raises(VersionFrozen, match="new version"):
         blueprint_publish(spec=changed)
     with pytest.raises(VersionFrozen, match="cannot be deleted"):
         blueprint_version_delete(version=sandbox_version, actor=requester)
 
-    bumped = spec.__class__(**{**changed.__dict__, "metadata": {**spec.metadata, "version": "1.1.0",
-                               "changelog": [{"version": "1.1.0", "changes": "Adds extra.tf"}]}})
+    bumped = spec.__class__(
+        **{
+            **changed.__dict__,
+            "metadata": {
+                **spec.metadata,
+                "version": "1.1.0",
+                "changelog": [{"version": "1.1.0", "changes": "Adds extra.tf"}],
+            },
+        }
+    )
     new_version, outcome = blueprint_publish(spec=bumped)
     assert outcome == "created"
     sandbox_version.refresh_from_db()
     assert "blueprints/local-sandbox/extra.tf" not in sandbox_version.source_files
     assert Blueprint.objects.get(slug="local-sandbox").latest_version == new_version
     assert EnvironmentRequest.objects.get().blueprint_version == sandbox_version
-    assert AuditEvent.objects.filter(action="blueprint_version.published", target_id=str(new_version.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="blueprint_version.published", target_id=str(new_version.pk)
+    ).exists()
 
 
 def test_an_unpinned_version_can_be_deleted(sandbox_version, platform_admin):
@@ -91,8 +110,18 @@ BAD_VALUES = {
 
 
 def post_form(client, team, **values):
-    data = {"team": team.pk, "name": "shop-dev", "tier": "dev", "rendered_tier": "dev", "app_replicas": "1",
-            "greeting": "hi", "apply_seconds": "0", "cache_size_mb": "256", "api_token": "", **values}
+    data = {
+        "team": team.pk,
+        "name": "shop-dev",
+        "tier": "dev",
+        "rendered_tier": "dev",
+        "app_replicas": "1",
+        "greeting": "hi",
+        "apply_seconds": "0",
+        "cache_size_mb": "256",
+        "api_token": "",
+        **values,
+    }
     return client.post(reverse("catalog:request", args=["local-sandbox"]), data)
 
 
@@ -110,16 +139,24 @@ def test_bad_values_show_errors_and_store_nothing(client, catalog, requester, te
     assert AuditEvent.objects.count() == audit_before
 
 
-def test_htmx_validation_returns_the_form_partial_and_tier_change_loads_defaults(client, catalog, requester, team):
+def test_htmx_validation_returns_the_form_partial_and_tier_change_loads_defaults(
+    client, catalog, requester, team
+):
     client.force_login(requester)
     url = reverse("catalog:request", args=["local-sandbox"])
-    partial = client.post(url, {"team": team.pk, "name": "Bad Name", "tier": "dev", "rendered_tier": "dev"},
-                          headers={"HX-Request": "true"})
+    partial = client.post(
+        url,
+        {"team": team.pk, "name": "Bad Name", "tier": "dev", "rendered_tier": "dev"},
+        headers={"HX-Request": "true"},
+    )
     html = partial.content.decode()
     assert partial.status_code == 200 and html.lstrip().startswith("<form") and "<html" not in html
     assert 'data-field="name"' in html
-    tier = client.post(url, {"team": team.pk, "name": "ok-name", "tier": "prod", "rendered_tier": "dev",
-                             "app_replicas": "1"}, headers={"HX-Request": "true"}).content.decode()
+    tier = client.post(
+        url,
+        {"team": team.pk, "name": "ok-name", "tier": "prod", "rendered_tier": "dev", "app_replicas": "1"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert 'name="app_replicas"' in tier and 'value="3"' in tier  # prod's default replaced what was typed
     assert EnvironmentRequest.objects.count() == 0
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import hashlib
 import json
 import os
@@ -53,6 +54,7 @@ __all__ = [
     "TerraformError",
     "file_sha256",
     "mask_outputs",
+    "materialize",
     "minimal_env",
     "packer_build",
     "parse_packer_line",
@@ -60,6 +62,7 @@ __all__ = [
     "prepare_workdir",
     "stream_process",
     "summarize_plan",
+    "write_inputs",
 ]
 
 REDACTED = "[REDACTED]"
@@ -373,6 +376,7 @@ def stream_process(
             stderr=subprocess.PIPE,
             start_new_session=True,
             close_fds=True,
+            preexec_fn=_stop_when_parent_dies,
         )
     except OSError as exc:
         emit("stderr", f"could not start {argv[0] if argv else '(empty command)'}: {exc}")
@@ -483,6 +487,13 @@ def stream_process(
     )
 
 
+def _stop_when_parent_dies() -> None:
+    """Linux: the child gets SIGTERM (graceful for Terraform) when the worker that started it
+    dies, even by kill -9, so it never runs on unattended holding the state lock."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 def _pump(pipe: IO[bytes], stream: str, lines: queue.Queue[tuple[str, bytes | None]]) -> None:
     """Reader thread body: forwards whole lines, then a None marker at EOF."""
     try:
@@ -572,6 +583,27 @@ def prepare_workdir(
 
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(module_dir, workdir, ignore=ignore, dirs_exist_ok=True)
+    return write_inputs(workdir=workdir, variables=variables, backend=backend)
+
+
+def materialize(files: Mapping[str, str], root: Path) -> Path:
+    """Writes a pinned file tree (relative path -> text, as a blueprint version stores it) under
+    ``root``. Paths that would escape ``root`` are refused."""
+    root.mkdir(parents=True, exist_ok=True)
+    resolved_root = root.resolve()
+    for name, text in files.items():
+        target = (root / name).resolve()
+        if resolved_root not in target.parents:
+            raise ValueError(f"refusing to write {name!r} outside the run folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return root
+
+
+def write_inputs(
+    *, workdir: Path, variables: Mapping[str, object], backend: Mapping[str, str] | None
+) -> Path:
+    """Writes ``terraform.tfvars.json`` and the backend override/config into a module folder."""
     _write_private(workdir / TFVARS_FILE, json.dumps(dict(variables), indent=2, sort_keys=True) + "\n")
     override = workdir / BACKEND_OVERRIDE_FILE
     config = workdir / BACKEND_CONFIG_FILE

@@ -452,3 +452,12 @@ def test_extract_schema_from_cdktf_declarations(tmp_path: Path) -> None:
     assert thing["blocks"] == {
         "action": {"required": True, "schema": {"arguments": {"type": {"required": True}}, "blocks": {}}}
     }
+
+
+def test_blocks_cdktf_types_as_any_are_known_but_not_looked_into(tmp_path):
+    """wafv2 rule statements are documented as blocks but typed `any` in cdktf."""
+    schema = load_schema()
+    assert schema["resources"]["aws_wafv2_web_acl"]["blocks"]["rule"]["schema"]["blocks"]["statement"] == {
+        "required": False,
+        "schema": None,
+    }

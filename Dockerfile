@@ -12,7 +12,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN useradd --create-home portal && mkdir -p /data && chown portal /data \
  && python scripts/terraform_mirror.py /opt/terraform-mirror /opt/terraformrc
-ENV TF_CLI_CONFIG_FILE=/opt/terraformrc TERRAFORM_PROVIDER_MIRROR=/opt/terraform-mirror
+ENV TERRAFORM_CLI_CONFIG=/opt/terraformrc TERRAFORM_PROVIDER_MIRROR=/opt/terraform-mirror
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -2,7 +2,6 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-export TF_CLI_CONFIG_FILE ?= $(CURDIR)/data/terraform/terraformrc
 
 .PHONY: run test test-postgres lint bench setup system mirror lock clean
 

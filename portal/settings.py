@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "portal.core",
     "portal.catalog",
     "portal.requests",
+    "portal.environments",
+    "portal.runs",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +167,9 @@ PACKER_BIN = os.environ.get("PACKER_BIN", "packer")
 TERRAFORM_PROVIDER_MIRROR = os.environ.get(
     "TERRAFORM_PROVIDER_MIRROR", str(DATA_DIR / "terraform" / "mirror")
 )
-TERRAFORM_CLI_CONFIG = os.environ.get("TF_CLI_CONFIG_FILE", str(DATA_DIR / "terraform" / "terraformrc"))
+# Passed to Terraform as TF_CLI_CONFIG_FILE. A portal-specific name, so that a TF_CLI_CONFIG_FILE
+# set for the machine's own Terraform use never redirects the portal's runs.
+TERRAFORM_CLI_CONFIG = os.environ.get("TERRAFORM_CLI_CONFIG", str(DATA_DIR / "terraform" / "terraformrc"))
 RUNS_WORK_DIR = Path(os.environ.get("RUNS_WORK_DIR", DATA_DIR / "runs"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -182,3 +186,35 @@ LOGGING = {
 # Key for secret values stored in the database (Fernet, urlsafe base64 of 32 bytes). When empty it
 # is derived from SECRET_KEY; set it explicitly so SECRET_KEY can be rotated on its own.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+
+# Runs. Workers reach the portal's Terraform HTTP state backend at PORTAL_INTERNAL_URL.
+PORTAL_INTERNAL_URL = os.environ.get("PORTAL_INTERNAL_URL", "http://127.0.0.1:8000").rstrip("/")
+RUN_TIMEOUT_S = float(os.environ.get("RUN_TIMEOUT_S", "3600"))
+RUN_CANCEL_GRACE_S = float(os.environ.get("RUN_CANCEL_GRACE_S", "20"))
+# A running run whose worker has not written a heartbeat for this long is failed by the reaper.
+RUN_HEARTBEAT_TIMEOUT_S = float(os.environ.get("RUN_HEARTBEAT_TIMEOUT_S", "90"))
+# A queued run whose message is in no broker queue for this long is sent again.
+RUN_REQUEUE_AFTER_S = float(os.environ.get("RUN_REQUEUE_AFTER_S", "30"))
+# A plan older than this must be planned again before it can be applied.
+PLAN_MAX_AGE_S = float(os.environ.get("PLAN_MAX_AGE_S", str(24 * 3600)))
+TF_PLUGIN_CACHE_DIR = os.environ.get("TF_PLUGIN_CACHE_DIR", str(DATA_DIR / "terraform" / "plugin-cache"))
+# Extra regular expressions whose matches are redacted from run logs (comma-separated).
+REDACT_PATTERNS = env_list("REDACT_PATTERNS", "")
+# Environment variables a worker passes on to Terraform/Packer for AWS runs (nothing else is).
+AWS_ENV_PASSTHROUGH = env_list(
+    "AWS_ENV_PASSTHROUGH",
+    "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY,AWS_SESSION_TOKEN,AWS_PROFILE,AWS_CONFIG_FILE,"
+    "AWS_SHARED_CREDENTIALS_FILE,AWS_ROLE_ARN,AWS_WEB_IDENTITY_TOKEN_FILE,AWS_ENDPOINT_URL",
+)
+EXPIRY_REMINDER_DAYS = int(os.environ.get("EXPIRY_REMINDER_DAYS", "2"))
+DRIFT_CHECK_INTERVAL_S = float(os.environ.get("DRIFT_CHECK_INTERVAL_S", str(24 * 3600)))
+
+CELERY_TASK_ROUTES = {
+    "portal.run_execute": {"queue": "runs"},
+    "portal.*": {"queue": "celery"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "reap-and-requeue-runs": {"task": "portal.runs_recover", "schedule": 30.0},
+    "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
+    "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
+}

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal.core import views as core_views
+from portal.environments import state_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -11,6 +12,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalog/", include("portal.catalog.urls")),
     path("requests/", include("portal.requests.urls")),
+    path("environments/", include("portal.environments.urls")),
+    path("runs/", include("portal.runs.urls")),
+    path("state/<int:pk>", state_views.terraform_state, name="terraform-state"),
     path("audit/", include("portal.audit.urls")),
     path("admin/", admin.site.urls),
 ]

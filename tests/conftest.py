@@ -66,11 +66,34 @@ def redis_url(redis_server, settings) -> str:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, redis_url, tmp_path) -> Iterator[CeleryWorker]:
-    """A real worker process sharing the test database (committed data only: transactional_db)."""
-    worker = CeleryWorker(
-        redis_url=redis_url, db_url=database_url(connection.settings_dict), logfile=tmp_path / "worker.log"
-    )
-    worker.start()
-    yield worker
-    worker.stop()
+def make_worker(transactional_db, redis_url, tmp_path, settings):
+    """Starts real worker processes sharing the test database (committed data only)."""
+    workers: list[CeleryWorker] = []
+    settings.RUNS_WORK_DIR = tmp_path / "runs"
+
+    def start(name: str = "test", concurrency: int = 1, **extra_env: str) -> CeleryWorker:
+        env = {
+            "RUNS_WORK_DIR": str(settings.RUNS_WORK_DIR),
+            "PORTAL_INTERNAL_URL": settings.PORTAL_INTERNAL_URL,
+            **extra_env,
+        }
+        worker = CeleryWorker(
+            redis_url=redis_url,
+            db_url=database_url(connection.settings_dict),
+            logfile=tmp_path / f"worker-{name}-{len(workers)}.log",
+            concurrency=concurrency,
+            name=name,
+            extra_env=env,
+        )
+        worker.start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(make_worker) -> CeleryWorker:
+    return make_worker()

@@ -108,3 +108,19 @@ class BlueprintVersion(models.Model):
     @property
     def terraform_files(self) -> dict[str, str]:
         return {name: text for name, text in sorted(self.source_files.items()) if name.endswith(".tf")}
+
+
+class MachineImage(models.Model):
+    """A machine image (AMI) built by Packer from a blueprint version's template."""
+
+    blueprint_version = models.ForeignKey(BlueprintVersion, on_delete=models.PROTECT, related_name="images")
+    run = models.OneToOneField("runs.Run", on_delete=models.PROTECT, related_name="image")
+    artifacts = models.JSONField(help_text="[{region, image_id}] from Packer's manifest.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        ids = ", ".join(f"{a['region'] or 'local'}:{a['image_id']}" for a in self.artifacts)
+        return f"{self.blueprint_version} image ({ids})"

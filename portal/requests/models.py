@@ -47,6 +47,9 @@ class EnvironmentRequest(models.Model):
     secret_inputs = models.TextField(blank=True, default="", help_text="Encrypted JSON of sensitive inputs.")
     secret_input_names = models.JSONField(default=list, help_text="Which sensitive inputs were given.")
     reason = models.TextField(blank=True, default="")
+    environment = models.ForeignKey(
+        "environments.Environment", null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -65,3 +65,76 @@ def environment_request_create(
         data={"inputs": plain, "secret_inputs": sorted(secrets)},
     )
     return request
+
+
+def _request_event(request: EnvironmentRequest, state: str, actor: Any, note: str) -> None:
+    request.state = state
+    request.save(update_fields=["state", "updated_at"])
+    RequestEvent.objects.create(request=request, state=state, actor=actor, note=note)
+
+
+@transaction.atomic
+def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> Any:
+    """Draft → planning: creates the environment (for a create request) and queues its plan."""
+    from portal.environments.services import environment_create
+    from portal.runs.models import RunKind
+    from portal.runs.services import run_enqueue
+
+    request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
+    if request.requester_id != actor.pk:
+        raise PermissionDenied("Only the requester can submit this request.")
+    if request.state != RequestState.DRAFT:
+        raise PermissionDenied(
+            f"Request #{request.pk} is {request.get_state_display().lower()}, not a draft."
+        )
+    if request.environment_id is None:
+        request.environment = environment_create(request=request, actor=actor)
+        request.save(update_fields=["environment"])
+    run = run_enqueue(
+        kind=RunKind.PLAN,
+        actor=actor,
+        environment=request.environment,
+        request=request,
+        destroy_plan=request.kind == RequestKind.DESTROY,
+        reason=f"Plan for request #{request.pk}",
+        ip=ip,
+    )
+    _request_event(request, RequestState.PLANNING, actor, f"Submitted; plan run #{run.pk} queued.")
+    audit_record(
+        actor=actor,
+        action="request.submitted",
+        target=request,
+        ip=ip,
+        summary=f"{actor} submitted {request}; plan run #{run.pk} queued.",
+    )
+    return run
+
+
+def request_run_finished(*, request_id: int, run: Any) -> None:
+    """Moves a request along when one of its runs ends (called inside the run's final transaction)."""
+    from portal.runs.models import RunKind, RunStatus
+
+    request = EnvironmentRequest.objects.select_for_update().get(pk=request_id)
+    if run.kind == RunKind.PLAN and request.state == RequestState.PLANNING:
+        if run.status == RunStatus.SUCCEEDED:
+            _request_event(
+                request,
+                RequestState.AWAITING_APPROVAL,
+                None,
+                f"Plan run #{run.pk}: +{run.plan_add} ~{run.plan_change} -{run.plan_destroy}.",
+            )
+        else:
+            _request_event(
+                request, RequestState.FAILED, None, f"Plan run #{run.pk} {run.status}: {run.error}"
+            )
+    elif run.kind in (RunKind.APPLY, RunKind.DESTROY) and request.state in (
+        RequestState.APPROVED,
+        RequestState.APPLYING,
+    ):
+        done = run.status == RunStatus.SUCCEEDED
+        _request_event(
+            request,
+            RequestState.DONE if done else RequestState.FAILED,
+            None,
+            f"{run.get_kind_display()} run #{run.pk} {run.status}" + (f": {run.error}" if run.error else "."),
+        )

@@ -6,4 +6,5 @@ app_name = "requests"
 urlpatterns = [
     path("", views.request_list, name="list"),
     path("<int:pk>/", views.request_detail, name="detail"),
+    path("<int:pk>/submit/", views.request_submit, name="submit"),
 ]

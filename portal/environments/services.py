@@ -1,0 +1,133 @@
+"""Writes for environments: creation from a request, the Terraform HTTP state backend (state
+versions and locks), drift results, and expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.audit.services import audit_record
+from portal.core.crypto import decrypt_json, encrypt_json
+from portal.environments.models import Environment, StateLock, StateVersion
+from portal.runs.models import ACTIVE_STATUSES, Run
+
+
+class StateLocked(Exception):
+    def __init__(self, lock: StateLock) -> None:
+        super().__init__(f"state locked by {lock.info.get('Who', '?')} since {lock.created_at:%H:%M:%S}")
+        self.lock = lock
+
+
+class StateConflict(Exception):
+    """A write that does not hold the current lock."""
+
+
+@transaction.atomic
+def environment_create(*, request: Any, actor: Any) -> Environment:
+    """Creates the environment a create-request asks for (status pending until applied)."""
+    ttl_days = request.blueprint_version.tiers[request.tier].get("ttl_days")
+    environment = Environment.objects.create(
+        team=request.team,
+        owner=request.requester,
+        name=request.environment_name,
+        blueprint_version=request.blueprint_version,
+        tier=request.tier,
+        region=request.region,
+        inputs=request.inputs,
+        secret_inputs=request.secret_inputs,
+        state_password=encrypt_json(secrets.token_urlsafe(32)),
+        expires_at=timezone.now() + timedelta(days=ttl_days) if ttl_days else None,
+    )
+    audit_record(
+        actor=actor,
+        action="environment.created",
+        target=environment,
+        summary=f"Created {environment} from {request.blueprint_version} ({request.tier}).",
+    )
+    return environment
+
+
+def environment_state_password(environment: Environment) -> str:
+    return str(decrypt_json(environment.state_password))
+
+
+def state_credentials_valid(environment: Environment, username: str, password: str) -> bool:
+    expected = environment_state_password(environment)
+    return username == environment.state_username and secrets.compare_digest(password, expected)
+
+
+def state_latest(environment: Environment) -> bytes | None:
+    version = environment.state_versions.order_by("-created_at", "-id").first()
+    if version is None:
+        return None
+    return str(decrypt_json(version.state)).encode()
+
+
+def _active_run(environment: Environment) -> Run | None:
+    return Run.objects.filter(environment=environment, status__in=ACTIVE_STATUSES).first()
+
+
+@transaction.atomic
+def state_lock(*, environment: Environment, info: dict[str, Any]) -> StateLock:
+    environment = Environment.objects.select_for_update().get(pk=environment.pk)
+    existing = StateLock.objects.filter(environment=environment).first()
+    if existing is not None:
+        raise StateLocked(existing)
+    return StateLock.objects.create(
+        environment=environment, lock_id=str(info.get("ID", ""))[:64], info=info, run=_active_run(environment)
+    )
+
+
+@transaction.atomic
+def state_unlock(*, environment: Environment, lock_id: str) -> None:
+    environment = Environment.objects.select_for_update().get(pk=environment.pk)
+    lock = StateLock.objects.filter(environment=environment).first()
+    if lock is None:
+        return
+    if lock_id and lock.lock_id != lock_id:
+        raise StateLocked(lock)
+    lock.delete()
+
+
+@transaction.atomic
+def state_write(*, environment: Environment, body: bytes, lock_id: str) -> StateVersion:
+    """Stores a new state version (encrypted). A locked state only accepts its lock holder."""
+    environment = Environment.objects.select_for_update().get(pk=environment.pk)
+    lock = StateLock.objects.filter(environment=environment).first()
+    if lock is not None and lock_id != lock.lock_id:
+        raise StateLocked(lock)
+    document = json.loads(body)
+    return StateVersion.objects.create(
+        environment=environment,
+        serial=int(document.get("serial", 0)),
+        lineage=str(document.get("lineage", "")),
+        state=encrypt_json(body.decode()),
+        sha256=hashlib.sha256(body).hexdigest(),
+        size=len(body),
+        run=_active_run(environment),
+    )
+
+
+@transaction.atomic
+def state_force_unlock(*, environment: Environment, actor: Any, ip: str | None = None) -> bool:
+    """A platform admin removes a stuck lock; audited with who held it."""
+    lock = StateLock.objects.select_for_update().filter(environment=environment).first()
+    if lock is None:
+        return False
+    audit_record(
+        actor=actor,
+        action="state.force_unlocked",
+        target=environment,
+        ip=ip,
+        summary=f"{actor} force-unlocked the state of {environment} (held by {lock.info.get('Who', '?')} "
+        f"for {lock.info.get('Operation', '?')} since {lock.created_at:%Y-%m-%d %H:%M:%S} UTC).",
+        data={"lock": lock.info},
+    )
+    lock.delete()
+    return True

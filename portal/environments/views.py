@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.audit.services import audit_record, client_ip
+from portal.core.crypto import decrypt_json
+from portal.core.permissions import platform_admin_required
+from portal.environments.models import Environment, EnvironmentStatus, StateLock
+from portal.environments.selectors import environment_list as environment_list_query
+from portal.environments.services import state_force_unlock
+from portal.runs.models import RunKind
+from portal.runs.services import RunConflict, run_enqueue
+
+
+@require_GET
+def environment_list(request: HttpRequest) -> HttpResponse:
+    filters = {"status": request.GET.get("status", "")}
+    environments = environment_list_query(user=request.user)
+    if filters["status"]:
+        environments = environments.filter(status=filters["status"])
+    page = Paginator(environments, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "environments/environment_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": EnvironmentStatus.choices,
+        },
+    )
+
+
+@require_GET
+def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    environment = get_object_or_404(environment_list_query(user=request.user), pk=pk)
+    return render(
+        request,
+        "environments/environment_detail.html",
+        {
+            "environment": environment,
+            "runs": environment.runs.select_related("created_by")[:20],
+            "state_versions": environment.state_versions.select_related("run")[:20],
+            "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),
+        },
+    )
+
+
+@require_POST
+def environment_drift_check(request: HttpRequest, pk: int) -> HttpResponse:
+    environment = get_object_or_404(environment_list_query(user=request.user), pk=pk)
+    try:
+        run = run_enqueue(
+            kind=RunKind.DRIFT,
+            actor=request.user,
+            environment=environment,
+            reason="Drift check requested",
+            ip=client_ip(request),
+        )
+    except RunConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("environments:detail", pk=pk)
+    return redirect("runs:detail", pk=run.pk)
+
+
+@require_POST
+@platform_admin_required
+def environment_force_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    environment = get_object_or_404(Environment, pk=pk)
+    if state_force_unlock(environment=environment, actor=request.user, ip=client_ip(request)):
+        messages.success(request, f"The state lock of {environment} was removed.")
+    else:
+        messages.info(request, f"{environment} had no state lock.")
+    return redirect("environments:detail", pk=pk)
+
+
+@require_GET
+@platform_admin_required
+def state_version_download(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
+    environment = get_object_or_404(Environment, pk=pk)
+    version = get_object_or_404(environment.state_versions, pk=version_pk)
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="state.downloaded",
+            target=environment,
+            ip=client_ip(request),
+            summary=f"{request.user} downloaded state serial {version.serial} of {environment}.",
+        )
+    response = HttpResponse(str(decrypt_json(version.state)), content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{environment.name}-serial-{version.serial}.tfstate"'
+    )
+    return response

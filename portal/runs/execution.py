@@ -1,0 +1,364 @@
+"""Executes one claimed run: the glue between the pure runner (workers.runner) and the database.
+
+Log lines are stored as they arrive (in small batches, at least every half second), the run's
+heartbeat is written on every tick, and a cancel request set in the database is seen within a
+second.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import shutil
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal.audit.services import audit_record
+from portal.catalog.models import MachineImage
+from portal.core.crypto import decrypt_json, encrypt_json
+from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
+from portal.environments.services import environment_state_password
+from portal.runs.lifecycle import run_finished
+from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+from portal.runs.services import run_claim
+from workers import runner
+
+log = logging.getLogger(__name__)
+PLAN_FILE = "plan.tfplan"
+
+
+class RunFailed(Exception):
+    """Ends a run as failed with a message for the user."""
+
+
+class LogSink:
+    """Buffers LogLines and writes them in order; seq numbers continue across commands."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.seq = run.log_lines_count
+        self.buffer: list[RunLogLine] = []
+        self.flushed_at = time.monotonic()
+
+    def __call__(self, line: runner.LogLine) -> None:
+        self.seq += 1
+        self.buffer.append(
+            RunLogLine(
+                run=self.run,
+                seq=self.seq,
+                stream=line.stream,
+                level=line.level,
+                message=line.message[:20000],
+                resource=(line.resource or "")[:300],
+            )
+        )
+        if len(self.buffer) >= 50 or time.monotonic() - self.flushed_at > 0.25:
+            self.flush()
+
+    def note(self, message: str, level: str = "info") -> None:
+        self(runner.LogLine(stream="portal", level=level, message=message, resource=None, raw=message))
+
+    def flush(self) -> None:
+        if self.buffer:
+            RunLogLine.objects.bulk_create(self.buffer)
+            Run.objects.filter(pk=self.run.pk).update(log_lines_count=self.seq)
+            self.buffer = []
+        self.flushed_at = time.monotonic()
+
+
+class Heartbeat:
+    """on_tick/should_cancel for the runner: flush logs, heartbeat, and poll the cancel flag."""
+
+    def __init__(self, run: Run, sink: LogSink) -> None:
+        self.run, self.sink = run, sink
+        self.cancel = False
+        self.checked_at = 0.0
+
+    def tick(self) -> None:
+        self.sink.flush()
+        self.cancel = bool(
+            Run.objects.filter(pk=self.run.pk).values_list("cancel_requested", flat=True).first()
+        )
+        Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+        self.checked_at = time.monotonic()
+
+    def should_cancel(self) -> bool:
+        if time.monotonic() - self.checked_at > 1.0:
+            self.tick()
+        return self.cancel
+
+
+def _variables(environment: Environment) -> dict[str, Any]:
+    version = environment.blueprint_version
+    variables: dict[str, Any] = {
+        "name": environment.name,
+        "tier": environment.tier,
+        "team": environment.team.slug,
+        "cost_centre": environment.team.cost_centre,
+        "blueprint": version.blueprint.slug,
+        "blueprint_version": version.version,
+        **environment.inputs,
+    }
+    if version.blueprint.runtime == "aws":
+        variables["region"] = environment.region
+    variables.update(decrypt_json(environment.secret_inputs) if environment.secret_inputs else {})
+    return variables
+
+
+def _backend(environment: Environment) -> dict[str, str]:
+    address = f"{settings.PORTAL_INTERNAL_URL}/state/{environment.pk}"
+    return {
+        "address": address,
+        "lock_address": address,
+        "unlock_address": address,
+        "lock_method": "LOCK",
+        "unlock_method": "UNLOCK",
+        "username": environment.state_username,
+        "password": environment_state_password(environment),
+    }
+
+
+def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
+    import os
+
+    extra = {"TF_PLUGIN_CACHE_DIR": settings.TF_PLUGIN_CACHE_DIR}
+    Path(settings.TF_PLUGIN_CACHE_DIR).mkdir(parents=True, exist_ok=True)
+    if runtime == "aws":
+        extra.update({k: os.environ[k] for k in settings.AWS_ENV_PASSTHROUGH if k in os.environ})
+    return runner.minimal_env(home=workdir, cli_config=settings.TERRAFORM_CLI_CONFIG, extra=extra)
+
+
+def _redactor(secrets: list[str]) -> runner.Redactor:
+    import os
+
+    aws = [os.environ[k] for k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if os.environ.get(k)]
+    return runner.Redactor(
+        secrets=[*secrets, *aws], patterns=[*runner.DEFAULT_PATTERNS, *settings.REDACT_PATTERNS]
+    )
+
+
+def _check(result: runner.ProcessResult, what: str) -> None:
+    if result.cancelled:
+        raise RunCancelled(f"{what} was cancelled.")
+    if result.timed_out:
+        raise RunTimedOut(f"{what} ran longer than {settings.RUN_TIMEOUT_S:.0f} s and was stopped.")
+    if not result.ok:
+        raise RunFailed(f"{what} failed (exit code {result.exit_code}).")
+
+
+class RunCancelled(RunFailed):
+    pass
+
+
+class RunTimedOut(RunFailed):
+    pass
+
+
+class TerraformJob:
+    """Prepares a run folder from the environment's pinned blueprint version and runs Terraform."""
+
+    def __init__(self, run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: Path) -> None:
+        environment = run.environment
+        assert environment is not None
+        self.run, self.environment, self.sink = run, environment, sink
+        version = environment.blueprint_version
+        self.module_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
+        variables = _variables(environment)
+        backend = _backend(environment)
+        runner.write_inputs(workdir=self.module_dir, variables=variables, backend=backend)
+        secret_names = {f.name for f in version.fields if f.sensitive}
+        secrets = [str(v) for k, v in variables.items() if k in secret_names and v] + [backend["password"]]
+        self.tf = runner.Terraform(
+            binary=settings.TERRAFORM_BIN,
+            workdir=self.module_dir,
+            env=_tool_env(workdir, version.blueprint.runtime),
+            redactor=_redactor(secrets),
+            on_line=sink,
+            timeout_s=settings.RUN_TIMEOUT_S,
+            should_cancel=heartbeat.should_cancel,
+            on_tick=heartbeat.tick,
+            tick_s=0.5,
+            grace_s=settings.RUN_CANCEL_GRACE_S,
+        )
+
+    def init(self) -> None:
+        self.sink.note(f"terraform init ({settings.TERRAFORM_BIN})")
+        _check(self.tf.init(), "terraform init")
+
+
+def execute_plan(job: TerraformJob) -> dict[str, Any]:
+    job.init()
+    _check(job.tf.plan(out=PLAN_FILE, destroy=job.run.destroy_plan), "terraform plan")
+    plan_json = job.tf.show_json(PLAN_FILE)
+    summary = runner.summarize_plan(plan_json)
+    plan_path = job.module_dir / PLAN_FILE
+    job.sink.note(f"Plan: {summary.add} to add, {summary.change} to change, {summary.destroy} to destroy.")
+    return {
+        "plan_file": encrypt_json(base64.b64encode(plan_path.read_bytes()).decode()),
+        "plan_sha256": runner.file_sha256(plan_path),
+        "plan_json": plan_json,
+        "plan_add": summary.add,
+        "plan_change": summary.change,
+        "plan_destroy": summary.destroy,
+        "plan_resources": summary.resources,
+    }
+
+
+def execute_apply(job: TerraformJob) -> dict[str, Any]:
+    plan_run = job.run.plan_run
+    assert plan_run is not None
+    plan_path = job.module_dir / PLAN_FILE
+    plan_path.write_bytes(base64.b64decode(decrypt_json(plan_run.plan_file)))
+    if runner.file_sha256(plan_path) != plan_run.plan_sha256:
+        raise RunFailed("The stored plan file does not match its recorded SHA-256; refusing to apply it.")
+    job.sink.note(f"Applying plan of run #{plan_run.pk} (sha256 {plan_run.plan_sha256[:12]}…)")
+    job.init()
+    _check(job.tf.apply(PLAN_FILE), "terraform apply")
+    environment = Environment.objects.get(pk=job.environment.pk)
+    if job.run.kind == RunKind.DESTROY:
+        environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
+    else:
+        environment.outputs = runner.mask_outputs(job.tf.output_json())
+        environment.status = EnvironmentStatus.ACTIVE
+    environment.save(update_fields=["status", "outputs", "updated_at"])
+    return {}
+
+
+def execute_drift(job: TerraformJob) -> dict[str, Any]:
+    """A refreshed plan against the pinned config and inputs: exit code 2 means the real
+    infrastructure no longer matches (changed or deleted outside Terraform)."""
+    job.init()
+    result = job.tf.plan(out=PLAN_FILE, detailed_exitcode=True)
+    if result.ok or result.exit_code == 2:
+        drifted = result.exit_code == 2
+        changes: list[dict[str, Any]] = []
+        if drifted:
+            plan_json = job.tf.show_json(PLAN_FILE)
+            changes = [
+                {"address": item["address"], "actions": item["change"]["actions"], "outside": True}
+                for item in plan_json.get("resource_drift", [])
+            ]
+            changes += [
+                {"address": item["address"], "actions": item["actions"], "outside": False}
+                for item in runner.summarize_plan(plan_json).resources
+            ]
+        Environment.objects.filter(pk=job.environment.pk).update(
+            drift_status=DriftStatus.DRIFTED if drifted else DriftStatus.IN_SYNC,
+            drift_checked_at=timezone.now(),
+            drift_changes=changes,
+        )
+        job.sink.note(
+            "Drift detected: " + ", ".join(c["address"] for c in changes) if drifted else "No drift."
+        )
+        return {"drift_detected": drifted}
+    Environment.objects.filter(pk=job.environment.pk).update(
+        drift_status=DriftStatus.ERROR, drift_checked_at=timezone.now()
+    )
+    _check(result, "terraform plan (drift check)")
+    return {}
+
+
+def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: Path) -> dict[str, Any]:
+    version = run.image_source
+    assert version is not None
+    template = version.metadata.get("packer_template")
+    if not template:
+        raise RunFailed(f"{version} has no Packer template.")
+    template_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
+    env = _tool_env(workdir, version.blueprint.runtime)
+    result, artifacts = runner.packer_build(
+        binary=settings.PACKER_BIN,
+        template_dir=template_dir,
+        template=template,
+        variables={"name": f"{version.blueprint.slug}-{version.version}-run{run.pk}"},
+        env=env,
+        redactor=_redactor([]),
+        on_line=sink,
+        timeout_s=settings.RUN_TIMEOUT_S,
+        should_cancel=heartbeat.should_cancel,
+        on_tick=heartbeat.tick,
+        tick_s=0.5,
+        grace_s=settings.RUN_CANCEL_GRACE_S,
+    )
+    _check(result, "packer build")
+    if not artifacts:
+        raise RunFailed("packer build succeeded but its manifest lists no artifact.")
+    MachineImage.objects.create(
+        blueprint_version=version,
+        run=run,
+        artifacts=[{"region": a.region, "image_id": a.image_id} for a in artifacts],
+    )
+    sink.note("Image: " + ", ".join(f"{a.region or 'local'}:{a.image_id}" for a in artifacts))
+    return {}
+
+
+EXECUTORS: dict[str, Callable[[TerraformJob], dict[str, Any]]] = {
+    RunKind.PLAN: execute_plan,
+    RunKind.APPLY: execute_apply,
+    RunKind.DESTROY: execute_apply,
+    RunKind.DRIFT: execute_drift,
+}
+
+
+def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
+    """Claims the run (a duplicate message returns at once), executes it, and records the end."""
+    run = run_claim(run_id=run_id, worker_host=worker_host, task_id=task_id)
+    if run is None:
+        log.info("run %s is not queued any more; duplicate or stale message ignored", run_id)
+        return
+    sink = LogSink(run)
+    heartbeat = Heartbeat(run, sink)
+    workdir = Path(settings.RUNS_WORK_DIR) / f"run-{run.pk}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    status, error, fields = RunStatus.SUCCEEDED, "", {}
+    try:
+        sink.note(f"Run #{run.pk} ({run.get_kind_display()}) started on {worker_host}.")
+        if run.kind == RunKind.IMAGE_BUILD:
+            fields = execute_image_build(run, sink, heartbeat, workdir)
+        elif run.kind in EXECUTORS:
+            fields = EXECUTORS[run.kind](TerraformJob(run, sink, heartbeat, workdir))
+        else:
+            raise RunFailed(f"This portal version cannot execute {run.get_kind_display()} runs.")
+    except RunCancelled as exc:
+        status, error = RunStatus.CANCELLED, str(exc)
+    except RunTimedOut as exc:
+        status, error = RunStatus.TIMED_OUT, str(exc)
+    except (RunFailed, runner.RunnerError) as exc:
+        status, error = RunStatus.FAILED, str(exc)
+    except Exception as exc:  # a bug must still end the run visibly, never leave it "running"
+        log.exception("run %s crashed", run.pk)
+        status, error = RunStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}"
+        sink.note(traceback.format_exc(limit=5), level="error")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # it held tfvars with secrets and the plan file
+    if error:
+        sink.note(error, level="error")
+    sink.note(f"Run #{run.pk} {status}.")
+    sink.flush()
+    run_complete(run_id=run.pk, status=status, error=error, fields=fields)
+
+
+@transaction.atomic
+def run_complete(*, run_id: int, status: str, error: str, fields: dict[str, Any]) -> Run:
+    run = Run.objects.select_for_update().get(pk=run_id)
+    if run.status != RunStatus.RUNNING:  # the reaper got there first; keep its verdict
+        return run
+    for key, value in fields.items():
+        setattr(run, key, value)
+    run.status, run.error, run.finished_at = status, error, timezone.now()
+    run.save()
+    run_finished(run)
+    audit_record(
+        actor=None,
+        action=f"run.{status}",
+        target=run,
+        summary=f"{run.get_kind_display()} run #{run.pk} {status}" + (f": {error}" if error else "."),
+    )
+    return run

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from portal.accounts.selectors import user_is_platform_admin, user_teams
+from portal.audit.services import client_ip
+from portal.catalog.models import BlueprintVersion, MachineImage
+from portal.runs.models import RunKind, RunStatus
+from portal.runs.selectors import run_list as run_list_query
+from portal.runs.services import run_cancel, run_enqueue
+
+LOG_PAGE = 500
+
+
+@require_GET
+def run_list(request: HttpRequest) -> HttpResponse:
+    filters = {"status": request.GET.get("status", ""), "kind": request.GET.get("kind", "")}
+    runs = run_list_query(user=request.user)
+    for key, value in filters.items():
+        if value:
+            runs = runs.filter(**{key: value})
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "runs/run_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": RunKind.choices,
+            "statuses": RunStatus.choices,
+        },
+    )
+
+
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(run_list_query(user=request.user).select_related("plan_run", "request"), pk=pk)
+    lines = list(run.log_lines.all()[:LOG_PAGE])
+    return render(
+        request,
+        "runs/run_detail.html",
+        {
+            "run": run,
+            "lines": lines,
+            "last_seq": lines[-1].seq if lines else 0,
+            "truncated": run.log_lines_count > LOG_PAGE,
+        },
+    )
+
+
+@require_GET
+def run_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx poller: the lines after `after`; 204 when none are new; 286 (stop polling) once the
+    run has ended and every line was sent."""
+    run = get_object_or_404(run_list_query(user=request.user), pk=pk)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    lines = list(run.log_lines.filter(seq__gt=after)[:LOG_PAGE])
+    finished = run.is_finished and (not lines or lines[-1].seq >= run.log_lines_count)
+    if not lines and not finished:
+        return HttpResponse(status=204)
+    response = render(
+        request,
+        "htmx/run_log_lines.html",
+        {
+            "run": run,
+            "lines": lines,
+            "last_seq": lines[-1].seq if lines else after,
+            "finished": finished,
+        },
+    )
+    if finished:
+        return HttpResponseStopPolling(response.content)
+    return response
+
+
+@require_GET
+def run_log_download(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    run = get_object_or_404(run_list_query(user=request.user), pk=pk)
+
+    def lines():
+        for line in run.log_lines.order_by("seq").iterator(chunk_size=2000):
+            stamp = line.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+            yield f"{stamp} {line.level:5} {line.stream:6} {line.message}\n"
+
+    response = StreamingHttpResponse(lines(), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.log"'
+    return response
+
+
+@require_POST
+def run_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(run_list_query(user=request.user), pk=pk)
+    may_cancel = user_is_platform_admin(request.user) or (
+        run.environment is not None and run.environment.team.memberships.filter(user=request.user).exists()
+    )
+    if not may_cancel:
+        raise PermissionDenied("Only the owning team or a platform admin can cancel this run.")
+    run_cancel(run=run, actor=request.user, ip=client_ip(request))
+    messages.info(request, f"Cancel requested for run #{run.pk}.")
+    return redirect("runs:detail", pk=pk)
+
+
+@require_GET
+def image_list(request: HttpRequest) -> HttpResponse:
+    images = MachineImage.objects.select_related("blueprint_version__blueprint", "run")
+    templates = BlueprintVersion.objects.filter(metadata__has_key="packer_template").select_related(
+        "blueprint"
+    )
+    return render(request, "runs/image_list.html", {"images": images, "templates": templates})
+
+
+@require_GET
+def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    image = get_object_or_404(
+        MachineImage.objects.select_related("blueprint_version__blueprint", "run"), pk=pk
+    )
+    environments = image.environments.filter(team__in=user_teams(request.user)).select_related("team")
+    return render(request, "runs/image_detail.html", {"image": image, "environments": environments})
+
+
+@require_POST
+def image_build(request: HttpRequest, version_pk: int) -> HttpResponse:
+    if not user_is_platform_admin(request.user):
+        raise PermissionDenied("Only platform admins build machine images.")
+    version = get_object_or_404(BlueprintVersion, pk=version_pk, metadata__has_key="packer_template")
+    run = run_enqueue(
+        kind=RunKind.IMAGE_BUILD,
+        actor=request.user,
+        image_source=version,
+        reason=f"Image build of {version}",
+        ip=client_ip(request),
+    )
+    return redirect("runs:detail", pk=run.pk)

@@ -152,6 +152,9 @@ def check_tier_defaults(spec: BlueprintSpec) -> CheckResult:
             for name, message in result.errors.items()
             if message != REQUIRED_MESSAGE
         ]
+    image_field = spec.metadata.get("image_field")
+    if image_field and (image_field not in field_names or not spec.metadata.get("packer_template")):
+        problems.append(f"image_field {image_field} must name a field, with a packer_template")
     for field in spec.fields:
         if field.show_if and field.show_if["field"] not in field_names:
             problems.append(f"{field.name}: show_if names unknown field {field.show_if['field']}")

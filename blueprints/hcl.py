@@ -7,6 +7,7 @@ blocks with `__is_block__`; these helpers hide that from the rest of the code.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,15 @@ def parse_text(text: str) -> dict[str, Any]:
 
 
 def parse_file(path: Path) -> dict[str, Any]:
-    return parse_text(path.read_text(encoding="utf-8"))
+    """Parses a file, reusing the result while the file is unchanged (python-hcl2 is slow: about
+    2 s for all blueprints). Callers must not modify the returned structure."""
+    stat = path.stat()
+    return _parse_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1024)
+def _parse_cached(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    return parse_text(Path(path).read_text(encoding="utf-8"))
 
 
 def unquote(value: Any) -> Any:

@@ -207,11 +207,17 @@ LineParser = Callable[[str, str], LogLine]
 _TF_LEVELS = {"info": "info", "warn": "warn", "warning": "warn", "error": "error", "debug": "debug"}
 
 
+_LOG_LEVEL_TAG = re.compile(r"\[(TRACE|DEBUG|INFO|WARN|ERROR)\]")
+_TAG_LEVELS = {"TRACE": "debug", "DEBUG": "debug", "INFO": "info", "WARN": "warn", "ERROR": "error"}
+
+
 def parse_plain_line(stream: str, line: str) -> LogLine:
-    """Parses a line that carries no structure: stderr is treated as an error, stdout as info."""
+    """Parses a line that carries no structure. A Go log tag such as ``[DEBUG]`` (Terraform's http
+    backend logs its requests that way on stderr) sets the level; otherwise stderr is an error."""
+    tag = _LOG_LEVEL_TAG.search(line[:40])
     return LogLine(
         stream=stream,
-        level="error" if stream == "stderr" else "info",
+        level=_TAG_LEVELS[tag.group(1)] if tag else ("error" if stream == "stderr" else "info"),
         message=line,
         resource=None,
         raw=line,

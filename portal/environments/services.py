@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit.services import audit_record
+from portal.catalog.models import MachineImage
 from portal.core.crypto import decrypt_json, encrypt_json
 from portal.environments.models import Environment, StateLock, StateVersion
 from portal.runs.models import ACTIVE_STATUSES, Run
@@ -44,6 +45,12 @@ def environment_create(*, request: Any, actor: Any) -> Environment:
         state_password=encrypt_json(secrets.token_urlsafe(32)),
         expires_at=timezone.now() + timedelta(days=ttl_days) if ttl_days else None,
     )
+    image_field = request.blueprint_version.metadata.get("image_field")
+    if image_field and request.inputs.get(image_field):
+        environment.image = machine_image_find(
+            blueprint=request.blueprint_version.blueprint, image_id=str(request.inputs[image_field])
+        )
+        environment.save(update_fields=["image"])
     audit_record(
         actor=actor,
         action="environment.created",
@@ -51,6 +58,14 @@ def environment_create(*, request: Any, actor: Any) -> Environment:
         summary=f"Created {environment} from {request.blueprint_version} ({request.tier}).",
     )
     return environment
+
+
+def machine_image_find(*, blueprint: Any, image_id: str) -> MachineImage | None:
+    """The inventory image (of any version of the blueprint) that produced this image id."""
+    for image in MachineImage.objects.filter(blueprint_version__blueprint=blueprint).order_by("-created_at"):
+        if any(artifact["image_id"] == image_id for artifact in image.artifacts):
+            return image
+    return None
 
 
 def environment_state_password(environment: Environment) -> str:

@@ -199,7 +199,6 @@ def execute_plan(job: TerraformJob) -> dict[str, Any]:
     plan_json = job.tf.show_json(PLAN_FILE)
     summary = runner.summarize_plan(plan_json)
     plan_path = job.module_dir / PLAN_FILE
-    job.sink.note(f"Plan: {summary.add} to add, {summary.change} to change, {summary.destroy} to destroy.")
     return {
         "plan_file": encrypt_json(base64.b64encode(plan_path.read_bytes()).decode()),
         "plan_sha256": runner.file_sha256(plan_path),

@@ -763,3 +763,12 @@ def test_packer_build_streams_lines_and_returns_artifacts(tmp_path):
     assert any("secret: [REDACTED]" in m for m in lines.messages)
     assert "pk-s3cret-value" not in lines.text()
     assert stat.S_IMODE((tmp_path / "portal.pkrvars.json").stat().st_mode) == 0o600
+
+
+def test_plain_lines_take_their_level_from_a_go_log_tag() -> None:
+    from workers.runner import parse_plain_line
+
+    assert parse_plain_line("stderr", "2026/11/21 23:40:36 [DEBUG] GET http://x/state/1").level == "debug"
+    assert parse_plain_line("stderr", "2026/11/21 [WARN] slow").level == "warn"
+    assert parse_plain_line("stderr", "Error: no such file").level == "error"
+    assert parse_plain_line("stdout", "Terraform has been successfully initialized!").level == "info"

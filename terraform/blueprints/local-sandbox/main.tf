@@ -16,6 +16,7 @@ resource "null_resource" "app" {
   triggers = {
     name     = var.name
     greeting = var.greeting
+    image_id = var.image_id
     tags     = jsonencode(local.tags)
   }
 

@@ -84,6 +84,16 @@ variable "apply_seconds" {
   }
 }
 
+variable "image_id" {
+  description = "Id of the machine image the pretend instances boot from (empty for none)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = can(regex("^[A-Za-z0-9:._-]{0,64}$", var.image_id))
+    error_message = "The image_id must be at most 64 letters, digits or :._- characters."
+  }
+}
+
 variable "api_token" {
   description = "A secret the sandbox app receives; the portal must never store or log it in clear."
   type        = string

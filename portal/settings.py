@@ -218,3 +218,18 @@ CELERY_BEAT_SCHEDULE = {
     "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
 }
+
+# Terraform state: "http" (the portal's own backend, state versions in the database) or "s3" (an
+# S3 bucket with versioning plus a DynamoDB lock table; workers need AWS credentials for it).
+STATE_BACKEND = os.environ.get("STATE_BACKEND", "http")
+STATE_S3_BUCKET = os.environ.get("STATE_S3_BUCKET", "")
+STATE_S3_REGION = os.environ.get("STATE_S3_REGION", "us-east-1")
+STATE_S3_LOCK_TABLE = os.environ.get("STATE_S3_LOCK_TABLE", "")
+STATE_S3_KEY_PREFIX = os.environ.get("STATE_S3_KEY_PREFIX", "portal")
+STATE_S3_ENDPOINT = os.environ.get("STATE_S3_ENDPOINT", "")
+if STATE_BACKEND not in {"http", "s3"} or (
+    STATE_BACKEND == "s3" and not (STATE_S3_BUCKET and STATE_S3_LOCK_TABLE)
+):
+    raise ImproperlyConfigured(
+        "STATE_BACKEND must be http, or s3 with STATE_S3_BUCKET and STATE_S3_LOCK_TABLE set."
+    )

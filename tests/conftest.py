@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import MembershipFactory, TeamFactory
-from tests.processes import CeleryWorker, RedisServer, database_url
+from tests.processes import CeleryWorker, MotoServer, RedisServer, database_url
 
 
 @pytest.fixture
@@ -97,3 +97,25 @@ def make_worker(transactional_db, redis_url, tmp_path, settings):
 @pytest.fixture
 def celery_worker(make_worker) -> CeleryWorker:
     return make_worker()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    server = MotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(moto_server, monkeypatch) -> dict[str, str]:
+    """Fake credentials aimed at the moto server, for this process and for child processes."""
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing-secret-key",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": moto_server.url,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env

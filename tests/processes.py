@@ -169,3 +169,36 @@ class CeleryWorker:
         with contextlib.suppress(ProcessLookupError):  # children of a killed main process
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc = None
+
+
+class MotoServer:
+    """A real moto server (AWS emulator) on a free loopback port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        import urllib.request
+
+        def answers() -> bool:
+            try:
+                urllib.request.urlopen(self.url + "/moto-api/", timeout=0.5)  # noqa: S310 - loopback
+                return True
+            except OSError:
+                return False
+
+        wait_until(answers, 20, "moto_server")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        self.proc = None

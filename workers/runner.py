@@ -607,14 +607,21 @@ def materialize(files: Mapping[str, str], root: Path) -> Path:
 
 
 def write_inputs(
-    *, workdir: Path, variables: Mapping[str, object], backend: Mapping[str, str] | None
+    *,
+    workdir: Path,
+    variables: Mapping[str, object],
+    backend: Mapping[str, str] | None,
+    backend_type: str = "http",
 ) -> Path:
-    """Writes ``terraform.tfvars.json`` and the backend override/config into a module folder."""
+    """Writes ``terraform.tfvars.json`` and the backend override/config into a module folder.
+    ``backend_type`` is the Terraform backend (``http`` for the portal's own, or ``s3``)."""
+    if not re.fullmatch(r"[a-z0-9]+", backend_type):
+        raise ValueError(f"invalid backend type: {backend_type!r}")
     _write_private(workdir / TFVARS_FILE, json.dumps(dict(variables), indent=2, sort_keys=True) + "\n")
     override = workdir / BACKEND_OVERRIDE_FILE
     config = workdir / BACKEND_CONFIG_FILE
     if backend is not None:
-        override.write_text('terraform {\n  backend "http" {}\n}\n')
+        override.write_text(f'terraform {{\n  backend "{backend_type}" {{}}\n}}\n')
         lines = [f"{_hcl_key(key)} = {hcl_string(str(value))}\n" for key, value in backend.items()]
         _write_private(config, "".join(lines))
     else:

@@ -23,8 +23,8 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import MachineImage
 from portal.core.crypto import decrypt_json, encrypt_json
+from portal.environments.backends import backend_config
 from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
-from portal.environments.services import environment_state_password
 from portal.runs.lifecycle import run_finished
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
 from portal.runs.services import run_claim
@@ -112,25 +112,14 @@ def _variables(environment: Environment) -> dict[str, Any]:
     return variables
 
 
-def _backend(environment: Environment) -> dict[str, str]:
-    address = f"{settings.PORTAL_INTERNAL_URL}/state/{environment.pk}"
-    return {
-        "address": address,
-        "lock_address": address,
-        "unlock_address": address,
-        "lock_method": "LOCK",
-        "unlock_method": "UNLOCK",
-        "username": environment.state_username,
-        "password": environment_state_password(environment),
-    }
-
-
 def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
+    """The whole environment of Terraform/Packer: AWS credentials only when the blueprint or the
+    S3 state backend needs them, never the portal's own settings."""
     import os
 
     extra = {"TF_PLUGIN_CACHE_DIR": settings.TF_PLUGIN_CACHE_DIR}
     Path(settings.TF_PLUGIN_CACHE_DIR).mkdir(parents=True, exist_ok=True)
-    if runtime == "aws":
+    if runtime == "aws" or settings.STATE_BACKEND == "s3":
         extra.update({k: os.environ[k] for k in settings.AWS_ENV_PASSTHROUGH if k in os.environ})
     return runner.minimal_env(home=workdir, cli_config=settings.TERRAFORM_CLI_CONFIG, extra=extra)
 
@@ -171,10 +160,13 @@ class TerraformJob:
         version = environment.blueprint_version
         self.module_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
         variables = _variables(environment)
-        backend = _backend(environment)
-        runner.write_inputs(workdir=self.module_dir, variables=variables, backend=backend)
+        backend_type, backend = backend_config(environment)
+        runner.write_inputs(
+            workdir=self.module_dir, variables=variables, backend=backend, backend_type=backend_type
+        )
         secret_names = {f.name for f in version.fields if f.sensitive}
-        secrets = [str(v) for k, v in variables.items() if k in secret_names and v] + [backend["password"]]
+        secrets = [str(v) for k, v in variables.items() if k in secret_names and v]
+        secrets += [backend["password"]] if "password" in backend else []
         self.tf = runner.Terraform(
             binary=settings.TERRAFORM_BIN,
             workdir=self.module_dir,

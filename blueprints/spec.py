@@ -139,6 +139,7 @@ def read_source_files(directory: Path) -> dict[str, str]:
     """The files a blueprint version pins, keyed by path relative to the terraform/ folder:
     the blueprint's own folder plus every local module it uses, so a pinned version never
     changes when a shared module does."""
+    directory = directory.resolve()
     root = directory.parent.parent
     files: dict[str, str] = {}
     for folder in [directory, *sorted(local_module_dirs(directory))]:

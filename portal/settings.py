@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "portal.requests",
     "portal.environments",
     "portal.runs",
+    "portal.costs",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     "reap-and-requeue-runs": {"task": "portal.runs_recover", "schedule": 30.0},
     "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
+    "request-expiry": {"task": "portal.requests_expire", "schedule": 600.0},
 }
 
 # Terraform state: "http" (the portal's own backend, state versions in the database) or "s3" (an
@@ -233,3 +235,16 @@ if STATE_BACKEND not in {"http", "s3"} or (
     raise ImproperlyConfigured(
         "STATE_BACKEND must be http, or s3 with STATE_S3_BUCKET and STATE_S3_LOCK_TABLE set."
     )
+
+# Requests and approvals.
+REQUEST_APPROVAL_TTL_S = float(os.environ.get("REQUEST_APPROVAL_TTL_S", str(7 * 24 * 3600)))
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+SLACK_WEBHOOK_URL = os.environ.get("SLACK_WEBHOOK_URL", "")
+if SLACK_WEBHOOK_URL and not SLACK_WEBHOOK_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SLACK_WEBHOOK_URL must be an http(s) URL.")
+
+# Costs. Organisation-wide discount (EDP) as a factor on list prices: 0.9 means 10 % off.
+COST_DISCOUNT_FACTOR = float(os.environ.get("COST_DISCOUNT_FACTOR", "1.0"))
+if not 0 < COST_DISCOUNT_FACTOR <= 1:
+    raise ImproperlyConfigured("COST_DISCOUNT_FACTOR must be greater than 0 and at most 1.")
+PRICE_CATALOG_DIR = os.environ.get("PRICE_CATALOG_DIR", str(BASE_DIR / "portal" / "costs" / "prices"))

@@ -52,6 +52,7 @@ __all__ = [
     "RunnerError",
     "Terraform",
     "TerraformError",
+    "changes_digest",
     "file_sha256",
     "mask_outputs",
     "materialize",
@@ -879,6 +880,24 @@ def summarize_plan(plan_json: Mapping[str, Any]) -> PlanSummary:
         resources=resources,
         has_changes=bool(add or change or destroy),
     )
+
+
+def changes_digest(plan_json: Mapping[str, Any]) -> str:
+    """SHA-256 of what a plan would change (resources and outputs), without what differs between
+    two plans of the same change (timestamps, the plan file's zip layout, prior state serials).
+    Two plans with the same digest make the same changes."""
+    resources = [
+        {key: item.get("change", {}).get(key) for key in ("actions", "before", "after", "after_unknown")}
+        | {"address": item.get("address")}
+        for item in plan_json.get("resource_changes", [])
+    ]
+    outputs = {
+        name: change.get("actions") and change for name, change in plan_json.get("output_changes", {}).items()
+    }
+    canonical = json.dumps(
+        {"resources": resources, "outputs": outputs}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def mask_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:

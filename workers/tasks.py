@@ -29,6 +29,13 @@ def runs_recover() -> None:
     runs_requeue_lost()
 
 
+@shared_task(name="portal.requests_expire")
+def requests_expire() -> None:
+    from portal.requests.services import requests_expire as expire
+
+    expire()
+
+
 @shared_task(name="portal.drift_schedule")
 def drift_schedule() -> None:
     from portal.environments.jobs import environments_drift_schedule

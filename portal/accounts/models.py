@@ -37,6 +37,9 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    budget_approver = models.BooleanField(
+        default=False, help_text="May sign off on requests that take this team over its budget."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

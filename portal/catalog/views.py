@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blueprints.inputs import ValidatedInputs, field_visible, validate_inputs
@@ -14,6 +14,9 @@ from portal.accounts.models import Membership
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion
 from portal.catalog.selectors import blueprint_list, blueprint_outputs, blueprint_version_get
+from portal.costs.services import PROFILES, form_estimate
+from portal.environments.models import EnvironmentStatus
+from portal.environments.selectors import environment_list
 from portal.requests.services import environment_request_create
 
 
@@ -53,12 +56,38 @@ def _request_teams(user: Any) -> list[Any]:
     return [m.team for m in Membership.objects.filter(user=user).select_related("team")]
 
 
+def _cost_panel(
+    version: BlueprintVersion, result: ValidatedInputs, options: dict[str, Any]
+) -> dict[str, Any]:
+    """The live estimate for the form; a value the estimator cannot use gives a message, not $0."""
+    try:
+        estimate = form_estimate(
+            version=version,
+            inputs=result.values,
+            region=result.region,
+            profile=options["profile"],
+            free_tier=options["free_tier"],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        return {"error": f"Fix the highlighted fields to see the estimate ({exc})."}
+    data = estimate.to_dict()
+    top = max(data["by_service"].values(), default=0) or 1
+    data["chart"] = [
+        {"service": name, "usd": usd, "pct": round(100 * usd / top, 1)}
+        for name, usd in data["by_service"].items()
+    ]
+    return data
+
+
 def _form_context(
     version: BlueprintVersion,
     data: dict[str, Any],
     result: ValidatedInputs | None,
     teams: list[Any],
     show_errors: bool,
+    *,
+    options: dict[str, Any],
+    environment: Any = None,
 ) -> dict[str, Any]:
     tier = data.get("tier") if data.get("tier") in TIERS else "dev"
     values = {**version.as_spec().tier_defaults(tier), **(result.values if result else {})}
@@ -78,15 +107,24 @@ def _form_context(
         }
         for spec in version.fields
     ]
+    result = result or validate_inputs(
+        version.as_spec(),
+        {k: v for k, v in data.items() if k in {"tier", "region"}} | {"name": data.get("name") or "estimate"},
+    )
     return {
         "version": version,
         "blueprint": version.blueprint,
+        "versions": version.blueprint.versions.order_by("-published_at") if environment else (),
+        "environment": environment,
         "rows": rows,
         "teams": teams,
         "tiers": TIERS,
         "regions": AWS_REGIONS if version.blueprint.runtime == "aws" else (),
+        "profiles": PROFILES,
+        "options": options,
         "data": {**data, "tier": tier},
-        "errors": (result.errors if result and show_errors else {}),
+        "errors": (result.errors if show_errors else {}),
+        "cost": _cost_panel(version, result, options),
     }
 
 
@@ -103,43 +141,129 @@ def _form_data(request: HttpRequest, version: BlueprintVersion) -> dict[str, Any
     return data
 
 
+def _options(params: Any) -> dict[str, Any]:
+    profile = params.get("usage_profile", "medium")
+    return {
+        "profile": profile if profile in PROFILES else "medium",
+        "free_tier": params.get("free_tier") == "on",
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest, slug: str) -> HttpResponse:
-    version = blueprint_version_get(
-        slug=slug, version=request.GET.get("version") or request.POST.get("version")
+    """The request form, generated from the blueprint's metadata; with ?environment=<id> it asks
+    for an update of that environment, prefilled from its current inputs."""
+    params = request.POST if request.method == "POST" else request.GET
+    environment = None
+    if params.get("environment"):
+        environment = get_object_or_404(
+            environment_list(user=request.user).filter(status=EnvironmentStatus.ACTIVE),
+            pk=params["environment"],
+        )
+    default_version = (
+        environment.blueprint_version.version if environment and not params.get("version") else None
     )
-    teams = _request_teams(request.user)
+    version = blueprint_version_get(slug=slug, version=params.get("version") or default_version)
+    teams = [environment.team] if environment else _request_teams(request.user)
     if not teams:
         raise PermissionDenied("You are not in a team, so you cannot request environments.")
+    options = _options(params)
     if request.method == "GET":
-        tier = request.GET.get("tier", "dev")
-        context = _form_context(version, {"tier": tier, "region": AWS_REGIONS[0]}, None, teams, False)
+        if environment:
+            initial = {
+                "name": environment.name,
+                "tier": environment.tier,
+                "region": environment.region,
+                **environment.inputs,
+            }
+            result = validate_inputs(
+                version.as_spec(),
+                {
+                    k: v
+                    for k, v in initial.items()
+                    if k in {f.name for f in version.fields} | {"name", "tier", "region"}
+                },
+            )
+            data = {**initial, "team": str(environment.team_id)}
+        else:
+            data, result = {"tier": params.get("tier", "dev"), "region": AWS_REGIONS[0]}, None
+        context = _form_context(version, data, result, teams, False, options=options, environment=environment)
         return render(request, "catalog/request_form.html", context)
 
     data = _form_data(request, version)
+    if environment:
+        data["name"] = environment.name  # an update keeps the environment's name
     display = {"team": request.POST.get("team", ""), "reason": request.POST.get("reason", "")}
     result = validate_inputs(version.as_spec(), data)
     team = next((t for t in teams if str(t.pk) == request.POST.get("team")), None)
     if team is None:
         result.errors["team"] = "Choose one of your teams."
     if request.htmx:
-        # Validation as you type: re-render the form region only; nothing is stored.
+        # Validation and estimate as you type: re-render the form region only; nothing is stored.
         changed_tier = data.get("tier") != request.POST.get("rendered_tier")
         if changed_tier:
             data = {k: v for k, v in data.items() if k in {"name", "tier", "region"}}
             result = validate_inputs(version.as_spec(), data)
-        context = _form_context(version, {**data, **display}, result, teams, show_errors=not changed_tier)
+        context = _form_context(
+            version,
+            {**data, **display},
+            result,
+            teams,
+            show_errors=not changed_tier,
+            options=options,
+            environment=environment,
+        )
         return render(request, "catalog/request_form.html#form", context)
     if not result.ok:
-        context = _form_context(version, {**data, **display}, result, teams, show_errors=True)
+        context = _form_context(
+            version,
+            {**data, **display},
+            result,
+            teams,
+            show_errors=True,
+            options=options,
+            environment=environment,
+        )
         return render(request, "catalog/request_form.html", context, status=400)
+    cost = _cost_panel(version, result, options)
     env_request = environment_request_create(
         requester=request.user,
         team=team,
         blueprint_version=version,
         inputs=result,
         reason=request.POST.get("reason", ""),
+        environment=environment,
+        estimate={k: v for k, v in cost.items() if k != "chart"},
         ip=client_ip(request),
     )
     messages.success(request, f"Request #{env_request.pk} saved as a draft.")
     return redirect("requests:detail", pk=env_request.pk)
+
+
+@require_GET
+def blueprint_compare(request: HttpRequest, slug: str) -> HttpResponse:
+    """Tier defaults × usage profiles side by side, each a full estimate."""
+    version = blueprint_version_get(slug=slug, version=request.GET.get("version"))
+    region = request.GET.get("region") if request.GET.get("region") in AWS_REGIONS else AWS_REGIONS[0]
+    if version.blueprint.runtime != "aws":
+        region = ""
+    rows = []
+    for tier in TIERS:
+        result = validate_inputs(version.as_spec(), {"name": "compare", "tier": tier, "region": region})
+        cells = []
+        for profile in PROFILES:
+            panel = _cost_panel(version, result, {"profile": profile, "free_tier": False})
+            cells.append(panel)
+        rows.append({"tier": tier, "cells": cells})
+    return render(
+        request,
+        "catalog/blueprint_compare.html",
+        {
+            "version": version,
+            "blueprint": version.blueprint,
+            "rows": rows,
+            "profiles": PROFILES,
+            "region": region,
+            "regions": AWS_REGIONS if version.blueprint.runtime == "aws" else (),
+        },
+    )

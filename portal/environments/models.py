@@ -46,6 +46,16 @@ class Environment(models.Model):
     )
     # Password Terraform uses for the HTTP state backend; encrypted at rest.
     state_password = models.TextField(blank=True, default="")
+    monthly_cost_usd = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Estimate of the applied plan; null when it could not price everything.",
+    )
+    cost_estimate = models.JSONField(
+        default=dict, blank=True, help_text="The itemized estimate, with its catalog version."
+    )
     drift_status = models.CharField(max_length=10, choices=DriftStatus.choices, default=DriftStatus.UNKNOWN)
     drift_checked_at = models.DateTimeField(null=True, blank=True)
     drift_changes = models.JSONField(default=list, blank=True)

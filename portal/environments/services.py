@@ -118,6 +118,8 @@ def state_write(*, environment: Environment, body: bytes, lock_id: str) -> State
     if lock is not None and lock_id != lock.lock_id:
         raise StateLocked(lock)
     document = json.loads(body)
+    if not isinstance(document, dict):
+        raise ValueError("state must be a JSON object")
     return StateVersion.objects.create(
         environment=environment,
         serial=int(document.get("serial", 0)),

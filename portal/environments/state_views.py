@@ -60,6 +60,8 @@ def terraform_state(request: HttpRequest, pk: int) -> HttpResponse:
             info = json.loads(request.body or b"{}")
         except ValueError:
             return HttpResponse("lock info must be JSON\n", status=400)
+        if not isinstance(info, dict):
+            return HttpResponse("lock info must be a JSON object\n", status=400)
         try:
             if request.method == "LOCK":
                 state_lock(environment=environment, info=info)

@@ -50,6 +50,33 @@ class EnvironmentRequest(models.Model):
     environment = models.ForeignKey(
         "environments.Environment", null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
     )
+    plan_run = models.ForeignKey(
+        "runs.Run",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The latest successful plan; approvals are bound to it.",
+    )
+    policy = models.ForeignKey(
+        "ApprovalPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    policy_decision = models.JSONField(default=dict, blank=True, help_text="Which policy applied, and why.")
+    monthly_cost_usd = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Plan-based estimate; null when not fully priced.",
+    )
+    cost_delta_usd = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    over_budget = models.BooleanField(default=False)
+    estimate = models.JSONField(
+        default=dict, blank=True, help_text="Form estimate when drafted (with catalog version)."
+    )
+    plan_estimate = models.JSONField(default=dict, blank=True, help_text="Estimate of the current plan.")
+    break_glass = models.BooleanField(default=False, help_text="Approved alone by a platform admin.")
+    awaiting_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,6 +85,66 @@ class EnvironmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.environment_name}"
+
+
+class ApprovalPolicy(models.Model):
+    """The approval rule for a tier, edited by platform admins in the admin pages."""
+
+    name = models.CharField(max_length=100)
+    tier = models.CharField(max_length=10, unique=True, choices=[(t, t) for t in ("dev", "staging", "prod")])
+    auto_approve_under_usd = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Approve automatically when the fully priced estimate is under this and within budget.",
+    )
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    require_platform_admin = models.BooleanField(default=False)
+    budget_approver_when_over_budget = models.BooleanField(default=True)
+    destroy_always_needs_approval = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "approval policies"
+        ordering = ["tier"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tier})"
+
+
+class Approval(models.Model):
+    """One person's decision on a request, bound to the exact plan file and cost they saw."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    request = models.ForeignKey(EnvironmentRequest, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    comment = models.TextField(blank=True, default="")
+    plan_run = models.ForeignKey("runs.Run", on_delete=models.PROTECT, related_name="approvals")
+    plan_sha256 = models.CharField(max_length=64)
+    changes_sha256 = models.CharField(max_length=64)
+    monthly_cost_usd = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    break_glass = models.BooleanField(default=False)
+    break_glass_reason = models.TextField(blank=True, default="")
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "approver"],
+                condition=models.Q(voided_at__isnull=True),
+                name="one_live_decision_per_approver",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approver} {self.decision} {self.request}"
 
 
 class RequestEvent(models.Model):

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from blueprints.inputs import ValidatedInputs, sensitive_names
-from portal.accounts.models import Membership, Team
+from portal.accounts.models import Membership, Role, Team
 from portal.audit.services import audit_record
 from portal.catalog.models import BlueprintVersion
-from portal.core.crypto import encrypt_json
-from portal.requests.models import EnvironmentRequest, RequestEvent, RequestKind, RequestState
+from portal.core.crypto import decrypt_json, encrypt_json
+from portal.requests.models import (
+    Approval,
+    ApprovalPolicy,
+    EnvironmentRequest,
+    RequestEvent,
+    RequestKind,
+    RequestState,
+)
+from portal.requests.notifications import notify_approvers, notify_requester
+from portal.requests.policy import (
+    DEFAULT_POLICIES,
+    ApprovalFact,
+    Decision,
+    PolicySpec,
+    RequestFacts,
+    evaluate,
+)
+
+
+class RequestNotAwaiting(Exception):
+    """The request is not in a state that allows this step."""
 
 
 class InvalidInputs(Exception):
@@ -29,22 +54,34 @@ def environment_request_create(
     blueprint_version: BlueprintVersion,
     inputs: ValidatedInputs,
     reason: str = "",
+    environment: Any = None,
+    estimate: dict[str, Any] | None = None,
     ip: str | None = None,
 ) -> EnvironmentRequest:
-    """Stores a create request as a draft. Sensitive inputs are encrypted; the rest kept as JSON."""
+    """Stores a create request (or, with `environment`, an update of it) as a draft.
+
+    Sensitive inputs are encrypted; the rest kept as JSON. An update keeps the environment's
+    current secrets for sensitive fields left empty (the form never shows them back).
+    """
     if not inputs.ok:
         raise InvalidInputs(inputs.errors)
     if not Membership.objects.filter(user=requester, team=team).exists():
         raise PermissionDenied("You can only request environments for your own teams.")
+    if environment is not None and (environment.team_id != team.pk or environment.name != inputs.name):
+        raise PermissionDenied("An update keeps the environment's team and name.")
     secret_names = sensitive_names(blueprint_version.as_spec())
     secrets = {name: value for name, value in inputs.values.items() if name in secret_names and value}
+    if environment is not None and environment.secret_inputs:
+        secrets = {**decrypt_json(environment.secret_inputs), **secrets}
     plain = {name: value for name, value in inputs.values.items() if name not in secret_names}
+    kind = RequestKind.UPDATE if environment is not None else RequestKind.CREATE
     request = EnvironmentRequest.objects.create(
-        kind=RequestKind.CREATE,
+        kind=kind,
         state=RequestState.DRAFT,
         team=team,
         requester=requester,
         blueprint_version=blueprint_version,
+        environment=environment,
         environment_name=inputs.name,
         tier=inputs.tier,
         region=inputs.region,
@@ -52,6 +89,7 @@ def environment_request_create(
         secret_inputs=encrypt_json(secrets) if secrets else "",
         secret_input_names=sorted(secrets),
         reason=reason.strip()[:2000],
+        estimate=estimate or {},
     )
     RequestEvent.objects.create(
         request=request, state=request.state, actor=requester, note="Request drafted."
@@ -63,6 +101,39 @@ def environment_request_create(
         ip=ip,
         summary=f"{requester} drafted {request} from {blueprint_version} ({inputs.tier}) for {team}.",
         data={"inputs": plain, "secret_inputs": sorted(secrets)},
+    )
+    return request
+
+
+@transaction.atomic
+def environment_destroy_request(
+    *, requester: Any, environment: Any, reason: str = "", ip: str | None = None
+) -> EnvironmentRequest:
+    """Drafts a request to destroy an environment (its plan is a destroy plan)."""
+    if not Membership.objects.filter(user=requester, team=environment.team).exists():
+        raise PermissionDenied("Only the owning team can ask to destroy this environment.")
+    request = EnvironmentRequest.objects.create(
+        kind=RequestKind.DESTROY,
+        state=RequestState.DRAFT,
+        team=environment.team,
+        requester=requester,
+        blueprint_version=environment.blueprint_version,
+        environment=environment,
+        environment_name=environment.name,
+        tier=environment.tier,
+        region=environment.region,
+        inputs=environment.inputs,
+        reason=reason.strip()[:2000],
+    )
+    RequestEvent.objects.create(
+        request=request, state=request.state, actor=requester, note="Destroy drafted."
+    )
+    audit_record(
+        actor=requester,
+        action="request.drafted",
+        target=request,
+        ip=ip,
+        summary=f"{requester} drafted the destruction of {environment}.",
     )
     return request
 
@@ -117,24 +188,380 @@ def request_run_finished(*, request_id: int, run: Any) -> None:
     request = EnvironmentRequest.objects.select_for_update().get(pk=request_id)
     if run.kind == RunKind.PLAN and request.state == RequestState.PLANNING:
         if run.status == RunStatus.SUCCEEDED:
-            _request_event(
-                request,
-                RequestState.AWAITING_APPROVAL,
-                None,
-                f"Plan run #{run.pk}: +{run.plan_add} ~{run.plan_change} -{run.plan_destroy}.",
-            )
+            request_plan_ready(request=request, plan_run=run)
         else:
             _request_event(
                 request, RequestState.FAILED, None, f"Plan run #{run.pk} {run.status}: {run.error}"
             )
-    elif run.kind in (RunKind.APPLY, RunKind.DESTROY) and request.state in (
-        RequestState.APPROVED,
-        RequestState.APPLYING,
-    ):
+            notify_requester(request, f"the plan failed: {run.error}")
+    elif run.kind in (RunKind.APPLY, RunKind.DESTROY) and request.state == RequestState.APPLYING:
         done = run.status == RunStatus.SUCCEEDED
-        _request_event(
-            request,
-            RequestState.DONE if done else RequestState.FAILED,
-            None,
-            f"{run.get_kind_display()} run #{run.pk} {run.status}" + (f": {run.error}" if run.error else "."),
+        if done and request.environment is not None:
+            environment = request.environment
+            destroyed = run.kind == RunKind.DESTROY
+            environment.monthly_cost_usd = Decimal(0) if destroyed else request.monthly_cost_usd
+            environment.cost_estimate = {} if destroyed else request.plan_estimate
+            if request.kind == RequestKind.UPDATE:  # the environment now runs what the update planned
+                environment.blueprint_version = request.blueprint_version
+                environment.inputs, environment.secret_inputs = request.inputs, request.secret_inputs
+            environment.save()
+        note = f"{run.get_kind_display()} run #{run.pk} {run.status}" + (
+            f": {run.error}" if run.error else "."
         )
+        _request_event(request, RequestState.DONE if done else RequestState.FAILED, None, note)
+        audit_record(
+            actor=None,
+            action="request.applied" if done else "request.apply_failed",
+            target=request,
+            summary=f"{request}: {note}",
+        )
+        notify_requester(request, note)
+
+
+def approval_policies_ensure_defaults() -> None:
+    """Creates the default policy of each tier that has none (the data migration does the same
+    on a new database; tests that flush tables call this)."""
+    for tier, values in DEFAULT_POLICIES.items():
+        ApprovalPolicy.objects.get_or_create(tier=tier, defaults=values)
+
+
+def _policy_for(request: EnvironmentRequest) -> ApprovalPolicy:
+    policy = ApprovalPolicy.objects.filter(tier=request.tier).first()
+    if policy is None:  # never approve by default: an absent policy means the strictest rule
+        return ApprovalPolicy(
+            name="Fallback: two approvers, one a platform admin",
+            tier=request.tier,
+            required_approvals=2,
+            require_platform_admin=True,
+        )
+    return policy
+
+
+def _policy_spec(policy: ApprovalPolicy) -> PolicySpec:
+    return PolicySpec(
+        name=policy.name,
+        tier=policy.tier,
+        auto_approve_under_usd=policy.auto_approve_under_usd,
+        required_approvals=policy.required_approvals,
+        require_platform_admin=policy.require_platform_admin,
+        budget_approver_when_over_budget=policy.budget_approver_when_over_budget,
+        destroy_always_needs_approval=policy.destroy_always_needs_approval,
+    )
+
+
+def _approval_fact(request: EnvironmentRequest, approval: Approval) -> ApprovalFact:
+    memberships = list(Membership.objects.filter(user_id=approval.approver_id))
+    admin = any(m.role == Role.PLATFORM_ADMIN for m in memberships)
+    return ApprovalFact(
+        approver_id=approval.approver_id,
+        is_team_approver=any(m.team_id == request.team_id and m.role == Role.APPROVER for m in memberships),
+        is_platform_admin=admin,
+        is_budget_approver=admin
+        or any(m.team_id == request.team_id and m.budget_approver for m in memberships),
+        break_glass=approval.break_glass,
+    )
+
+
+def request_decision(request: EnvironmentRequest) -> Decision:
+    """Evaluates the tier's policy on the request's live approvals (pure core: policy.evaluate)."""
+    facts = RequestFacts(
+        requester_id=request.requester_id,
+        kind=request.kind,
+        tier=request.tier,
+        monthly_cost_usd=request.monthly_cost_usd,
+        over_budget=request.over_budget,
+    )
+    approvals = [
+        _approval_fact(request, a)
+        for a in request.approvals.filter(voided_at__isnull=True, decision=Approval.Decision.APPROVED)
+    ]
+    return evaluate(_policy_spec(_policy_for(request)), facts, approvals)
+
+
+def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
+    """A plan succeeded: price it, bind or void approvals, apply the policy, and either queue the
+    apply (automatic approval) or wait for approvers."""
+    from portal.costs.services import request_plan_cost
+
+    cost = request_plan_cost(request=request, plan_run=plan_run)
+    request.plan_run = plan_run
+    request.monthly_cost_usd, request.cost_delta_usd, request.over_budget = (
+        cost.monthly,
+        cost.delta,
+        cost.over_budget,
+    )
+    request.awaiting_since = timezone.now()
+    live = request.approvals.filter(voided_at__isnull=True)
+    for approval in live:
+        if approval.changes_sha256 == plan_run.changes_sha256:
+            approval.plan_run, approval.plan_sha256 = plan_run, plan_run.plan_sha256
+            approval.save(update_fields=["plan_run", "plan_sha256"])
+            audit_record(
+                actor=None,
+                action="approval.kept",
+                target=request,
+                summary=f"{approval.approver}'s approval kept: plan run #{plan_run.pk} is identical.",
+            )
+        else:
+            approval.voided_at, approval.void_reason = timezone.now(), f"Plan run #{plan_run.pk} differs."
+            approval.save(update_fields=["voided_at", "void_reason"])
+            audit_record(
+                actor=None,
+                action="approval.voided",
+                target=request,
+                summary=f"{approval.approver}'s {approval.decision} voided: plan run #{plan_run.pk} "
+                "differs from the plan they reviewed.",
+            )
+    policy = _policy_for(request)
+    request.policy = policy if policy.pk else None
+    decision = request_decision(request)
+    request.policy_decision = {
+        "policy": policy.name,
+        "needs": decision.needs,
+        "reasons": decision.reasons,
+        "automatic": decision.automatic,
+    }
+    request.save()
+    _request_event(
+        request,
+        RequestState.AWAITING_APPROVAL,
+        None,
+        f"Plan run #{plan_run.pk}: +{plan_run.plan_add} ~{plan_run.plan_change} -{plan_run.plan_destroy}"
+        + (f", {cost.label}." if cost.label else "."),
+    )
+    audit_record(
+        actor=None,
+        action="request.planned",
+        target=request,
+        summary=f"{request} planned by run #{plan_run.pk}; {'; '.join(decision.reasons)}",
+    )
+    if decision.satisfied:
+        _request_approved(request, actor=None, decision=decision)
+    else:
+        notify_approvers(request)
+
+
+def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Decision) -> None:
+    from portal.runs.models import RunKind
+    from portal.runs.services import run_enqueue
+
+    how = "automatically" if decision.automatic else ("by break-glass" if decision.break_glass else "")
+    _request_event(request, RequestState.APPROVED, actor, f"Approved {how}".strip() + ".")
+    audit_record(
+        actor=actor,
+        action="request.approved",
+        target=request,
+        summary=f"{request} approved {how}: {'; '.join(decision.reasons)}".replace("  ", " "),
+    )
+    kind = RunKind.DESTROY if request.kind == RequestKind.DESTROY else RunKind.APPLY
+    run = run_enqueue(
+        kind=kind,
+        actor=actor,
+        environment=request.environment,
+        request=request,
+        plan_run=request.plan_run,
+        reason=f"Apply approved plan of request #{request.pk}",
+    )
+    _request_event(request, RequestState.APPLYING, actor, f"{run.get_kind_display()} run #{run.pk} queued.")
+    notify_requester(request, f"approved; {run.get_kind_display().lower()} run #{run.pk} queued")
+
+
+def _check_approver(request: EnvironmentRequest, approver: Any) -> None:
+    if approver.pk == request.requester_id:
+        raise PermissionDenied("You cannot approve or reject your own request.")
+    memberships = Membership.objects.filter(user=approver)
+    if (
+        not memberships.filter(role=Role.PLATFORM_ADMIN).exists()
+        and not memberships.filter(team_id=request.team_id)
+        .filter(Q(role=Role.APPROVER) | Q(budget_approver=True))
+        .exists()
+    ):
+        raise PermissionDenied(
+            f"Only {request.team}'s approvers or a platform admin can decide on this request."
+        )
+
+
+def _lock_awaiting(request: EnvironmentRequest) -> EnvironmentRequest:
+    request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != RequestState.AWAITING_APPROVAL:
+        raise RequestNotAwaiting(
+            f"{request} is {request.get_state_display().lower()}, not awaiting approval."
+        )
+    age = timezone.now() - request.plan_run.finished_at
+    if age.total_seconds() > settings.PLAN_MAX_AGE_S:
+        raise RequestNotAwaiting(f"The plan of {request} is older than allowed; re-plan it first.")
+    return request
+
+
+@transaction.atomic
+def approval_grant(
+    *,
+    request: EnvironmentRequest,
+    approver: Any,
+    comment: str = "",
+    break_glass_reason: str = "",
+    ip: str | None = None,
+) -> Approval:
+    """Records an approval bound to the current plan file and cost; applies when the policy is met.
+
+    The request row is locked, so two approvers clicking at once produce one apply.
+    """
+    request = _lock_awaiting(request)
+    _check_approver(request, approver)
+    if request.approvals.filter(approver=approver, voided_at__isnull=True).exists():
+        raise PermissionDenied("You have already decided on this plan; one person counts once.")
+    is_admin = Membership.objects.filter(user=approver, role=Role.PLATFORM_ADMIN).exists()
+    if break_glass_reason.strip() and not is_admin:
+        raise PermissionDenied("Only a platform admin can approve by break-glass.")
+    approval = Approval.objects.create(
+        request=request,
+        approver=approver,
+        decision=Approval.Decision.APPROVED,
+        comment=comment.strip(),
+        plan_run=request.plan_run,
+        plan_sha256=request.plan_run.plan_sha256,
+        changes_sha256=request.plan_run.changes_sha256,
+        monthly_cost_usd=request.monthly_cost_usd,
+        break_glass=bool(break_glass_reason.strip()),
+        break_glass_reason=break_glass_reason.strip(),
+    )
+    RequestEvent.objects.create(
+        request=request,
+        state=request.state,
+        actor=approver,
+        note=("Break-glass approval: " + approval.break_glass_reason)
+        if approval.break_glass
+        else f"Approved{': ' + approval.comment if approval.comment else ''}.",
+    )
+    audit_record(
+        actor=approver,
+        action="approval.break_glass" if approval.break_glass else "approval.granted",
+        target=request,
+        ip=ip,
+        data={"plan_sha256": approval.plan_sha256, "reason": break_glass_reason},
+        summary=f"{approver} approved {request} (plan sha256 {approval.plan_sha256[:12]}…)"
+        + (f" by break-glass: {approval.break_glass_reason}" if approval.break_glass else ""),
+    )
+    decision = request_decision(request)
+    request.policy_decision = {
+        **request.policy_decision,
+        "needs": decision.needs,
+        "reasons": decision.reasons,
+    }
+    request.break_glass = request.break_glass or decision.break_glass
+    request.save(update_fields=["policy_decision", "break_glass", "updated_at"])
+    if decision.satisfied:
+        _request_approved(request, actor=approver, decision=decision)
+    return approval
+
+
+@transaction.atomic
+def approval_reject(
+    *, request: EnvironmentRequest, approver: Any, comment: str, ip: str | None = None
+) -> Approval:
+    request = _lock_awaiting(request)
+    _check_approver(request, approver)
+    if not comment.strip():
+        raise InvalidInputs({"comment": "Say why you reject it."})
+    approval = Approval.objects.create(
+        request=request,
+        approver=approver,
+        decision=Approval.Decision.REJECTED,
+        comment=comment.strip(),
+        plan_run=request.plan_run,
+        plan_sha256=request.plan_run.plan_sha256,
+        changes_sha256=request.plan_run.changes_sha256,
+        monthly_cost_usd=request.monthly_cost_usd,
+    )
+    _request_event(request, RequestState.REJECTED, approver, f"Rejected: {approval.comment}")
+    audit_record(
+        actor=approver,
+        action="request.rejected",
+        target=request,
+        ip=ip,
+        summary=f"{approver} rejected {request}: {approval.comment}",
+    )
+    notify_requester(request, f"rejected by {approver}: {approval.comment}")
+    return approval
+
+
+@transaction.atomic
+def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> Any:
+    """Plans again (a stale plan, or drift since). Approvals survive only if the changes are identical."""
+    from portal.runs.models import RunKind
+    from portal.runs.services import run_enqueue
+
+    request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
+    if (
+        request.requester_id != actor.pk
+        and not Membership.objects.filter(user=actor, role=Role.PLATFORM_ADMIN).exists()
+    ):
+        raise PermissionDenied("Only the requester or a platform admin can re-plan.")
+    if (
+        request.state not in (RequestState.AWAITING_APPROVAL, RequestState.FAILED)
+        or request.environment is None
+    ):
+        raise RequestNotAwaiting(
+            f"{request} cannot be re-planned while {request.get_state_display().lower()}."
+        )
+    run = run_enqueue(
+        kind=RunKind.PLAN,
+        actor=actor,
+        environment=request.environment,
+        request=request,
+        destroy_plan=request.kind == RequestKind.DESTROY,
+        reason=f"Re-plan of request #{request.pk}",
+        ip=ip,
+    )
+    _request_event(request, RequestState.PLANNING, actor, f"Re-plan queued as run #{run.pk}.")
+    audit_record(
+        actor=actor,
+        action="request.replanned",
+        target=request,
+        ip=ip,
+        summary=f"{actor} re-planned {request}.",
+    )
+    return run
+
+
+@transaction.atomic
+def request_cancel(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> None:
+    request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
+    if request.requester_id != actor.pk:
+        raise PermissionDenied("Only the requester can cancel this request.")
+    if request.state not in (RequestState.DRAFT, RequestState.AWAITING_APPROVAL):
+        raise RequestNotAwaiting(
+            f"{request} cannot be cancelled while {request.get_state_display().lower()}."
+        )
+    _request_event(request, RequestState.CANCELLED, actor, "Cancelled by the requester.")
+    audit_record(
+        actor=actor,
+        action="request.cancelled",
+        target=request,
+        ip=ip,
+        summary=f"{actor} cancelled {request}.",
+    )
+
+
+def requests_expire(*, now: Any = None) -> int:
+    """Beat: requests waiting for approval longer than REQUEST_APPROVAL_TTL_S expire."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.REQUEST_APPROVAL_TTL_S)
+    expired = 0
+    for pk in EnvironmentRequest.objects.filter(
+        state=RequestState.AWAITING_APPROVAL, awaiting_since__lt=cutoff
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            request = EnvironmentRequest.objects.select_for_update().get(pk=pk)
+            if request.state != RequestState.AWAITING_APPROVAL:
+                continue
+            _request_event(request, RequestState.EXPIRED, None, "Expired while awaiting approval.")
+            audit_record(
+                actor=None,
+                action="request.expired",
+                target=request,
+                summary=f"{request} expired after waiting {settings.REQUEST_APPROVAL_TTL_S / 3600:.0f} h.",
+            )
+            notify_requester(request, "expired without a decision")
+            expired += 1
+    return expired

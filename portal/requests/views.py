@@ -1,17 +1,35 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import client_ip
+from portal.costs.services import team_committed_spend
+from portal.environments.selectors import environment_list
+from portal.requests.models import RequestState
+from portal.requests.selectors import approval_queue as approval_queue_query
 from portal.requests.selectors import request_list as request_list_query
-from portal.requests.services import environment_request_submit
-from portal.runs.services import RunConflict
+from portal.requests.services import (
+    InvalidInputs,
+    RequestNotAwaiting,
+    approval_grant,
+    approval_reject,
+    environment_destroy_request,
+    environment_request_submit,
+    request_cancel,
+    request_decision,
+    request_replan,
+)
+from portal.runs.services import RunConflict, RunNotAllowed
+
+STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting)
 
 
 @require_GET
@@ -21,36 +39,136 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if filters["state"]:
         requests = requests.filter(state=filters["state"])
     page = Paginator(requests, 50).get_page(request.GET.get("page"))
-    return render(request, "requests/request_list.html", {"page": page, "filters": filters})
+    return render(
+        request,
+        "requests/request_list.html",
+        {"page": page, "filters": filters, "states": RequestState.choices},
+    )
+
+
+def _review_context(env_request: Any) -> dict[str, Any]:
+    plan = env_request.plan_run
+    groups: dict[str, list[dict[str, Any]]] = {"add": [], "change": [], "destroy": []}
+    for resource in plan.plan_resources if plan else []:
+        actions = resource["actions"]
+        if "delete" in actions:
+            groups["destroy"].append(resource)
+        if "create" in actions:
+            groups["add"].append(resource)
+        if "update" in actions:
+            groups["change"].append(resource)
+    diff = []
+    environment = env_request.environment
+    if env_request.kind == "update" and environment is not None:
+        for name in sorted(set(environment.inputs) | set(env_request.inputs)):
+            before, after = environment.inputs.get(name), env_request.inputs.get(name)
+            if before != after:
+                diff.append({"name": name, "before": before, "after": after})
+    committed = team_committed_spend(env_request.team)
+    return {
+        "req": env_request,
+        "plan": plan,
+        "groups": groups,
+        "diff": diff,
+        "approvals": env_request.approvals.select_related("approver"),
+        "events": env_request.events.select_related("actor"),
+        "runs": env_request.runs.all(),
+        "decision": request_decision(env_request) if env_request.plan_run_id else None,
+        "committed": committed,
+        "budget": env_request.team.monthly_budget_usd,
+        "after_spend": committed + env_request.cost_delta_usd
+        if env_request.cost_delta_usd is not None
+        else None,
+        "dr": env_request.blueprint_version.dr,
+        "version_changed": environment is not None
+        and environment.blueprint_version_id != env_request.blueprint_version_id,
+    }
 
 
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request page; approvers see the sign-off form on it."""
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
-    return render(
-        request,
-        "requests/request_detail.html",
-        {
-            "req": env_request,
-            "events": env_request.events.select_related("actor"),
-            "runs": env_request.runs.all(),
-        },
-    )
+    context = _review_context(env_request)
+    context["can_decide"] = approval_queue_query(user=request.user).filter(pk=pk).exists()
+    return render(request, "requests/request_detail.html", context)
 
 
-@require_POST
-def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
+@require_GET
+def approval_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "requests/approval_queue.html", {"queue": approval_queue_query(user=request.user)})
+
+
+def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: Any) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     try:
-        run = environment_request_submit(request=env_request, actor=request.user, ip=client_ip(request))
-    except (PermissionDenied, RunConflict) as exc:
+        result = action(request=env_request, ip=client_ip(request), **kwargs)
+    except STEP_ERRORS as exc:
         messages.error(request, str(exc))
+        return redirect("requests:detail", pk=pk)
+    except InvalidInputs as exc:
+        messages.error(request, " ".join(exc.errors.values()))
         return redirect("requests:detail", pk=pk)
     except IntegrityError:
         messages.error(
             request,
             f"{env_request.team} already has a live environment named "
-            f"{env_request.environment_name}; pick another name.",
+            f"{env_request.environment_name}; draft it again with another name.",
         )
         return redirect("requests:detail", pk=pk)
-    return redirect("runs:detail", pk=run.pk)
+    messages.success(request, success)
+    if getattr(result, "kind", None) == "plan":
+        return redirect("runs:detail", pk=result.pk)
+    return redirect("requests:detail", pk=pk)
+
+
+@require_POST
+def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(
+        request, pk, environment_request_submit, "Submitted; the plan is running.", actor=request.user
+    )
+
+
+@require_POST
+def request_replan_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, request_replan, "Re-plan queued.", actor=request.user)
+
+
+@require_POST
+def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, request_cancel, "Request cancelled.", actor=request.user)
+
+
+@require_POST
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = request.POST.get("comment", "")
+    if request.POST.get("decision") == "reject":
+        return _step(request, pk, approval_reject, "Rejected.", approver=request.user, comment=comment)
+    return _step(
+        request,
+        pk,
+        approval_grant,
+        "Approved.",
+        approver=request.user,
+        comment=comment,
+        break_glass_reason=request.POST.get("break_glass_reason", "")
+        if request.POST.get("decision") == "break_glass"
+        else "",
+    )
+
+
+@require_http_methods(["POST"])
+def environment_destroy(request: HttpRequest, env_pk: int) -> HttpResponse:
+    environment = get_object_or_404(environment_list(user=request.user), pk=env_pk)
+    try:
+        env_request = environment_destroy_request(
+            requester=request.user,
+            environment=environment,
+            reason=request.POST.get("reason", ""),
+            ip=client_ip(request),
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("environments:detail", pk=env_pk)
+    messages.success(request, f"Destroy request #{env_request.pk} drafted; submit it to plan the destroy.")
+    return redirect("requests:detail", pk=env_request.pk)

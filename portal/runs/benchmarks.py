@@ -8,20 +8,28 @@ gunicorn and two Celery workers with concurrency 1, all on loopback) and calls
 What is measured, all with the local-sandbox blueprint (null provider, Terraform 1.0.3 offline):
 
 * Queue latency: Run.created_at (written in the transaction that queues the run, a few ms
-  before its commit, so the figure errs high) to the start of the Terraform process, taken from
-  the TERRAFORM_BIN shim's timestamp of the run's `terraform init`. 50 plan runs, one at a time on
-  idle workers. The same figure measured from the "terraform init (...)" log note is printed as
-  well: LogSink buffers notes, so that one includes up to ~0.5 s of log buffering.
+  before its commit, so the figure errs high) to the start of the run's `terraform init` process,
+  as recorded by the harness's TERRAFORM_BIN shim. 50 plan runs, one at a time on idle workers.
+  Also printed: the same figure taken from the "terraform init (...)" log note's created_at
+  (set when LogSink flushes it; today the first cancel poll flushes it right after the process
+  is spawned, so the two agree within a few ms) and the p50 of its parts: created ->
+  enqueued_at (commit and broker send), enqueued_at -> started_at (broker delivery and claim),
+  started_at -> Terraform start (log sink, run folder, tfvars and backend files).
 * Orchestration overhead: queue->finished of a plan run plus queue->finished of its apply run,
   divided by raw `terraform init`, `plan -out` and `apply plan` in a fresh folder holding the same
-  module and tfvars with a local backend. Same binary, CLI config and TF_PLUGIN_CACHE_DIR;
-  rounds alternate which goes first; the ratio is of the medians.
+  module and tfvars with a local backend. Same binary, CLI config and TF_PLUGIN_CACHE_DIR; rounds
+  alternate which goes first; the ratio is of the medians. The portal's time is also split into
+  time inside its six Terraform processes (init, plan, show -json; init, apply, output -json) and
+  time outside them (queueing, claiming, files, logs, database, the shim's ~2 ms per command).
 * Throughput: 50 plan runs on 50 environments queued at once on 2 worker processes with
   concurrency 1 each; first Run.created_at to last Run.finished_at.
+
+For a quick try of the harness: BENCH_RUNS=4 BENCH_OVERHEAD_ROUNDS=2 python scripts/bench_run_engine.py
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import statistics
@@ -29,6 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -79,17 +88,27 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def _terraform_starts(starts_file: Path, runs_dir: Path) -> dict[int, float]:
-    """Run id -> epoch seconds at which the shim started that run's first `terraform init`."""
+@dataclass(frozen=True)
+class TerraformCall:
+    start: float  # epoch seconds
+    end: float
+    command: str
+
+
+def _terraform_calls(times_file: Path, runs_dir: Path) -> dict[int, list[TerraformCall]]:
+    """Run id -> the Terraform commands the shim saw that run's worker start, in order."""
     prefix = f"{runs_dir}/run-"
-    starts: dict[int, float] = {}
-    for line in starts_file.read_text().splitlines():
-        stamp, cwd, command = [*line.split(" "), "", ""][:3]
-        if command != "init" or not cwd.startswith(prefix):
-            continue
-        run_id = int(cwd[len(prefix) :].split("/")[0])
-        starts.setdefault(run_id, float(stamp))
-    return starts
+    calls: dict[int, list[TerraformCall]] = {}
+    for line in times_file.read_text().splitlines():
+        start, end, command, cwd = line.split(" ", 3)
+        if cwd.startswith(prefix):
+            run_id = int(cwd[len(prefix) :].split("/")[0])
+            calls.setdefault(run_id, []).append(TerraformCall(float(start), float(end), command))
+    return {run_id: sorted(found, key=lambda call: call.start) for run_id, found in calls.items()}
+
+
+def _init_start(calls: list[TerraformCall]) -> float:
+    return next(call.start for call in calls if call.command == "init")
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float:
@@ -99,7 +118,7 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float:
 
 def measure_run_engine(
     *,
-    starts_file: Path,
+    times_file: Path,
     scratch: Path,
     check_alive: Callable[[], None],
     progress: Callable[[str], None],
@@ -114,11 +133,10 @@ def measure_run_engine(
     from portal.catalog.models import Blueprint
     from portal.catalog.services import blueprints_sync
     from portal.core.benchmarks import percentile
-    from portal.core.crypto import encrypt_json
+    from portal.core.crypto import decrypt_json, encrypt_json
     from portal.environments.models import Environment
     from portal.environments.services import environment_create
     from portal.requests.models import EnvironmentRequest
-    from portal.runs.execution import _tool_env, _variables
     from portal.runs.models import FINISHED_STATUSES, Run, RunKind, RunLogLine, RunStatus
     from portal.runs.services import run_enqueue
     from workers import runner
@@ -179,7 +197,7 @@ def measure_run_engine(
     # 1. Queue latency: one run at a time, so a worker is always idle when the run is queued.
     progress(f"queue latency: {runs} plan runs, one at a time")
     latency_runs = [run_one(RunKind.PLAN, make_environment(f"lat-{i:02d}")) for i in range(runs)]
-    starts = _terraform_starts(starts_file, Path(settings.RUNS_WORK_DIR))
+    calls = _terraform_calls(times_file, Path(settings.RUNS_WORK_DIR))
     notes = dict(
         RunLogLine.objects.filter(
             run__in=latency_runs, stream="portal", message__startswith="terraform init ("
@@ -188,28 +206,55 @@ def measure_run_engine(
     latency, by_note, to_dispatch, to_claim, claim_to_tf = [], [], [], [], []
     for run in latency_runs:
         assert run.created_at is not None
-        latency.append(starts[run.pk] - run.created_at.timestamp())
+        latency.append(_init_start(calls[run.pk]) - run.created_at.timestamp())
         by_note.append(_seconds(notes[run.pk], run.created_at))
         to_dispatch.append(_seconds(run.enqueued_at, run.created_at))
         to_claim.append(_seconds(run.started_at, run.enqueued_at))
         assert run.started_at is not None
-        claim_to_tf.append(starts[run.pk] - run.started_at.timestamp())
+        claim_to_tf.append(_init_start(calls[run.pk]) - run.started_at.timestamp())
 
     # 2. Orchestration overhead: the portal's plan+apply against raw Terraform on the same module.
     progress(f"orchestration overhead: {overhead_rounds} rounds of portal plan+apply vs raw terraform")
     terraform_bin = settings.TERRAFORM_BIN
 
-    def portal_plan_apply(environment: Environment) -> float:
+    def portal_plan_apply(environment: Environment) -> tuple[float, float]:
+        """Queue->finished of the plan run plus that of the apply run, and the part of it spent
+        inside Terraform processes (init, plan, show -json; init, apply, output -json)."""
         plan_run = run_one(RunKind.PLAN, environment)
         apply_run = run_one(RunKind.APPLY, environment, plan_run=plan_run)
-        return _seconds(plan_run.finished_at, plan_run.created_at) + _seconds(
+        calls = _terraform_calls(times_file, Path(settings.RUNS_WORK_DIR))
+        in_terraform = 0.0
+        for run in (plan_run, apply_run):
+            for call in calls[run.pk]:
+                in_terraform += call.end - call.start
+                per_command.setdefault(f"{run.kind} run {call.command}", []).append(call.end - call.start)
+        total = _seconds(plan_run.finished_at, plan_run.created_at) + _seconds(
             apply_run.finished_at, apply_run.created_at
         )
+        return total, in_terraform
 
     def raw_plan_apply(environment: Environment, folder: Path) -> float:
+        """The module copied to a fresh folder (no backend block: local state), the tfvars the
+        portal writes for this environment, the same Terraform binary, CLI config and plugin
+        cache; timed from `init` to the end of `apply`."""
         module_dir = runner.materialize(version.source_files, folder) / version.entry_dir
-        runner.write_inputs(workdir=module_dir, variables=_variables(environment), backend=None)
-        env = _tool_env(folder, version.blueprint.runtime)  # same CLI config and plugin cache
+        variables = {
+            "name": environment.name,
+            "tier": environment.tier,
+            "team": environment.team.slug,
+            "cost_centre": environment.team.cost_centre,
+            "blueprint": version.blueprint.slug,
+            "blueprint_version": version.version,
+            **environment.inputs,
+            **decrypt_json(environment.secret_inputs),
+        }
+        (module_dir / runner.TFVARS_FILE).write_text(json.dumps(variables, indent=2, sort_keys=True) + "\n")
+        Path(settings.TF_PLUGIN_CACHE_DIR).mkdir(parents=True, exist_ok=True)
+        env = runner.minimal_env(
+            home=folder,
+            cli_config=settings.TERRAFORM_CLI_CONFIG,
+            extra={"TF_PLUGIN_CACHE_DIR": settings.TF_PLUGIN_CACHE_DIR},
+        )
         commands = [
             ["init", "-input=false", "-no-color"],
             ["plan", "-input=false", "-json", "-out=plan.tfplan", f"-var-file={runner.TFVARS_FILE}"],
@@ -217,23 +262,34 @@ def measure_run_engine(
         ]
         started = time.perf_counter()
         for args in commands:
+            command_started = time.perf_counter()
             result = subprocess.run(
                 [terraform_bin, *args], cwd=module_dir, env=env, capture_output=True, timeout=300
             )
             if result.returncode != 0:
                 raise RuntimeError(f"raw terraform {args[0]} failed:\n{result.stdout[-2000:]!r}")
+            per_command.setdefault(f"raw {args[0]}", []).append(time.perf_counter() - command_started)
         return time.perf_counter() - started
 
-    portal_s, raw_s = [], []
+    portal_s, in_terraform_s, raw_s = [], [], []
+    per_command: dict[str, list[float]] = {}  # "<kind> run <command>" or "raw <command>" -> seconds
     for i in range(overhead_rounds):
         environment = make_environment(f"ovh-{i}")
-        if i % 2 == 0:
+        if i % 2:
             raw_s.append(raw_plan_apply(environment, scratch / f"raw-{i}"))
-            portal_s.append(portal_plan_apply(environment))
-        else:
-            portal_s.append(portal_plan_apply(environment))
+        total, in_terraform = portal_plan_apply(environment)
+        portal_s.append(total)
+        in_terraform_s.append(in_terraform)
+        if not i % 2:
             raw_s.append(raw_plan_apply(environment, scratch / f"raw-{i}"))
-        progress(f"  round {i + 1}: portal {_ms(portal_s[-1])} ms, raw {_ms(raw_s[-1])} ms")
+        progress(
+            f"  round {i + 1}: portal {_ms(total)} ms ({_ms(in_terraform)} ms in Terraform), "
+            f"raw {_ms(raw_s[-1])} ms"
+        )
+    progress(
+        "  median ms per Terraform command: "
+        + ", ".join(f"{name} {_ms(statistics.median(times))}" for name, times in per_command.items())
+    )
 
     # 3. Throughput: every run queued at once.
     progress(f"throughput: {runs} plan runs queued at once on 2 workers x concurrency 1")
@@ -256,6 +312,10 @@ def measure_run_engine(
         "run_engine.dispatch_to_claim_p50_ms": _ms(statistics.median(to_claim)),
         "run_engine.claim_to_terraform_p50_ms": _ms(statistics.median(claim_to_tf)),
         "run_engine.portal_plan_apply_ms": _ms(portal_median),
+        "run_engine.portal_plan_apply_in_terraform_ms": _ms(statistics.median(in_terraform_s)),
+        "run_engine.portal_plan_apply_outside_terraform_ms": _ms(
+            statistics.median(total - inside for total, inside in zip(portal_s, in_terraform_s, strict=True))
+        ),
         "run_engine.raw_terraform_plan_apply_ms": _ms(raw_median),
         "run_engine.overhead_ratio": round(portal_median / raw_median, 2),
         f"run_engine.throughput_{runs}_runs_s": round(total_s, 1),

@@ -95,8 +95,20 @@ class Heartbeat:
         return self.cancel
 
 
-def _variables(environment: Environment) -> dict[str, Any]:
-    version = environment.blueprint_version
+def _source(run: Run) -> tuple[Any, dict[str, Any], str]:
+    """(blueprint version, inputs, encrypted secrets) a run plans with: an update request's own,
+    otherwise the environment's current ones. Apply uses the same, so the plan file matches."""
+    request = run.request
+    if request is not None and request.kind == "update":
+        return request.blueprint_version, request.inputs, request.secret_inputs
+    environment = run.environment
+    assert environment is not None
+    return environment.blueprint_version, environment.inputs, environment.secret_inputs
+
+
+def _variables(
+    environment: Environment, version: Any, inputs: dict[str, Any], secret_inputs: str
+) -> dict[str, Any]:
     variables: dict[str, Any] = {
         "name": environment.name,
         "tier": environment.tier,
@@ -104,11 +116,11 @@ def _variables(environment: Environment) -> dict[str, Any]:
         "cost_centre": environment.team.cost_centre,
         "blueprint": version.blueprint.slug,
         "blueprint_version": version.version,
-        **environment.inputs,
+        **inputs,
     }
     if version.blueprint.runtime == "aws":
         variables["region"] = environment.region
-    variables.update(decrypt_json(environment.secret_inputs) if environment.secret_inputs else {})
+    variables.update(decrypt_json(secret_inputs) if secret_inputs else {})
     return variables
 
 
@@ -157,9 +169,9 @@ class TerraformJob:
         environment = run.environment
         assert environment is not None
         self.run, self.environment, self.sink = run, environment, sink
-        version = environment.blueprint_version
+        version, inputs, secret_inputs = _source(run)
         self.module_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
-        variables = _variables(environment)
+        variables = _variables(environment, version, inputs, secret_inputs)
         backend_type, backend = backend_config(environment)
         runner.write_inputs(
             workdir=self.module_dir, variables=variables, backend=backend, backend_type=backend_type
@@ -194,6 +206,7 @@ def execute_plan(job: TerraformJob) -> dict[str, Any]:
     return {
         "plan_file": encrypt_json(base64.b64encode(plan_path.read_bytes()).decode()),
         "plan_sha256": runner.file_sha256(plan_path),
+        "changes_sha256": runner.changes_digest(plan_json),
         "plan_json": plan_json,
         "plan_add": summary.add,
         "plan_change": summary.change,

@@ -81,6 +81,9 @@ class Run(models.Model):
     # Plans
     plan_file = models.TextField(blank=True, default="", help_text="Encrypted, base64 plan file bytes.")
     plan_sha256 = models.CharField(max_length=64, blank=True, default="")
+    # Hash of the planned changes alone (not the plan file, which differs on every plan), to tell
+    # whether a re-plan is identical to what was approved.
+    changes_sha256 = models.CharField(max_length=64, blank=True, default="")
     plan_json = models.JSONField(null=True, blank=True, help_text="terraform show -json, secrets redacted.")
     plan_add = models.PositiveIntegerField(null=True, blank=True)
     plan_change = models.PositiveIntegerField(null=True, blank=True)

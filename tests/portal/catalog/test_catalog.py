@@ -94,7 +94,7 @@ def test_catalog_pages_anonymous_and_signed_in(client, catalog, requester, djang
     assert "diagram.svg" in html
 
     detail = client.get(reverse("catalog:detail", args=["local-sandbox"])).content.decode()
-    for text in ("Application instances", "app_url", "Terraform source", "RTO target", "First version."):
+    for text in ("Application instances", "app_url", "Terraform source", "RTO target", "First version"):
         assert text in detail
     diagram = client.get(reverse("catalog:diagram", args=["local-sandbox", "1.0.0"]))
     assert diagram["Content-Type"] == "image/svg+xml" and b"<svg" in diagram.content

@@ -1,0 +1,46 @@
+"""`python manage.py refresh_prices`: writes a new dated price catalog from the AWS Price List API
+(boto3 `pricing` client). Estimates keep the catalog version they were made with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.costs.pricelist import fetch_report, write_catalog
+
+
+class Command(BaseCommand):
+    help = "Refresh the price catalog from the AWS Price List API into a new dated file."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--region",
+            action="append",
+            dest="regions",
+            default=[],
+            help="Region to fetch (repeatable; default us-east-1, us-west-2, eu-west-1).",
+        )
+        parser.add_argument(
+            "--version", default=dt.date.today().isoformat(), help="Catalog date (YYYY-MM-DD)."
+        )
+
+    def handle(self, *args, regions: list[str], version: str, **options) -> None:
+        regions = regions or ["us-east-1", "us-west-2", "eu-west-1"]
+        client = boto3.client("pricing", region_name="us-east-1")  # the API lives in us-east-1
+        try:
+            report = fetch_report(client, regions)
+        except (BotoCoreError, ClientError) as exc:
+            raise CommandError(f"The Price List API could not be reached: {exc}") from exc
+        if not report.entries:
+            raise CommandError("The Price List API returned no prices; the catalog was not changed.")
+        path = write_catalog(report.entries, Path(settings.PRICE_CATALOG_DIR), version)
+        self.stdout.write(
+            f"wrote {path}: {len(report.entries)} prices from the API; {len(report.problems)} problems"
+        )
+        for problem in report.problems:
+            self.stderr.write(f"  {problem}")

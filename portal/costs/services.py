@@ -1,0 +1,157 @@
+"""Cost estimates for the web side: from the form, from a plan, and against team budgets.
+The arithmetic is in the pure modules (estimator, rules, catalog); this module only loads what
+they need from the database and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Sum
+
+from blueprints.inventory import inventory
+from portal.costs.catalog import PriceCatalog, latest_catalog_path, load_catalog
+from portal.costs.estimator import Estimate, base_address, estimate, resources_from_form, resources_from_plan
+from portal.costs.rules import FREE_TYPES, RULES
+
+PROFILES = ("small", "medium", "large")
+
+
+@lru_cache(maxsize=8)
+def _catalog(path: str, mtime_ns: int) -> PriceCatalog:
+    return load_catalog(Path(path))
+
+
+def current_catalog() -> PriceCatalog:
+    """The newest dated catalog in PRICE_CATALOG_DIR, cached until the file changes."""
+    path = latest_catalog_path(Path(settings.PRICE_CATALOG_DIR))
+    return _catalog(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _inventory(version_pk: int, source_sha256: str) -> tuple[tuple[str, str], ...]:
+    from portal.catalog.models import BlueprintVersion
+
+    version = BlueprintVersion.objects.select_related("blueprint").get(pk=version_pk)
+    return tuple(inventory(version.source_files, version.entry_dir))
+
+
+def _region(version: Any, region: str) -> str:
+    # The local sandbox has no region; its resources are all free, priced against us-east-1.
+    return region or "us-east-1"
+
+
+def usage_profile(version: Any, profile: str | dict[str, float]) -> dict[str, float]:
+    if isinstance(profile, dict):
+        return profile
+    if profile not in version.metadata["usage_profiles"]:
+        raise ValueError(f"Unknown usage profile {profile!r}; choose one of: {', '.join(PROFILES)}.")
+    return dict(version.metadata["usage_profiles"][profile])
+
+
+def form_estimate(
+    *,
+    version: Any,
+    inputs: dict[str, Any],
+    region: str,
+    profile: str | dict[str, float] = "medium",
+    free_tier: bool = False,
+) -> Estimate:
+    """An itemized monthly estimate of a blueprint version with these inputs, before any plan."""
+    resources = resources_from_form(
+        version.metadata.get("cost_resources", []),
+        _inventory(version.pk, version.source_sha256),
+        inputs,
+        usage_profile(version, profile),
+    )
+    return estimate(
+        resources,
+        catalog=current_catalog(),
+        region=_region(version, region),
+        rules=RULES,
+        free_types=FREE_TYPES,
+        free_tier=free_tier,
+        discount_factor=settings.COST_DISCOUNT_FACTOR,
+    )
+
+
+def plan_estimate(
+    *, version: Any, plan_json: dict[str, Any], region: str, profile: str = "medium"
+) -> Estimate:
+    """Prices what a plan leaves in place, as Infracost does; usage comes from the profile via the
+    blueprint's cost_resources entries, matched by address."""
+    usage_map = {e["address"]: e.get("usage", {}) for e in version.metadata.get("cost_resources", [])}
+    quantities = usage_profile(version, profile)
+
+    def usage_for(address: str) -> dict[str, float]:
+        return {
+            name: float(quantities[src]) if isinstance(src, str) else float(src)
+            for name, src in usage_map.get(base_address(address), {}).items()
+        }
+
+    resources = resources_from_plan(plan_json, usage_for)
+    return estimate(
+        resources,
+        catalog=current_catalog(),
+        region=_region(version, region),
+        rules=RULES,
+        free_types=FREE_TYPES,
+        free_tier=False,
+        discount_factor=settings.COST_DISCOUNT_FACTOR,
+    )
+
+
+def money(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def team_committed_spend(team: Any) -> Decimal:
+    """Monthly cost of the team's live environments, from the estimates of their applied plans."""
+    from portal.environments.models import Environment, EnvironmentStatus
+
+    total = Environment.objects.filter(team=team, status=EnvironmentStatus.ACTIVE).aggregate(
+        total=Sum("monthly_cost_usd")
+    )["total"]
+    return total or Decimal("0")
+
+
+@dataclass(frozen=True)
+class PlanCost:
+    monthly: Decimal | None  # None when some resource is unpriced
+    delta: Decimal | None  # against the environment's current cost
+    over_budget: bool
+    label: str
+    estimate: dict[str, Any]
+
+
+def request_plan_cost(*, request: Any, plan_run: Any) -> PlanCost:
+    """Prices a request's plan, its change against the environment's current cost, and whether it
+    takes the team over its monthly budget (an incomplete estimate never counts as within it)."""
+    result = plan_estimate(
+        version=request.blueprint_version, plan_json=plan_run.plan_json or {}, region=request.region
+    )
+    environment = request.environment
+    current = (
+        environment.monthly_cost_usd
+        if environment is not None and environment.monthly_cost_usd
+        else Decimal(0)
+    )
+    complete = result.coverage.complete
+    monthly = money(result.total_monthly_usd) if complete else None
+    delta = (monthly - current) if monthly is not None else None
+    budget = request.team.monthly_budget_usd
+    committed = team_committed_spend(request.team)
+    over_budget = bool(budget) and (delta is None or committed + delta > budget)
+    label = (
+        f"${monthly:,.2f}/month ({'+' if delta >= 0 else '-'}${abs(delta):,.2f}/month)"
+        if monthly is not None
+        else f"cost incomplete: {result.coverage}"
+    )
+    request.plan_estimate = result.to_dict()
+    return PlanCost(
+        monthly=monthly, delta=delta, over_budget=over_budget, label=label, estimate=result.to_dict()
+    )

@@ -1,0 +1,471 @@
+"""Generic view tests, NetBox style: every user-facing page and action is checked as an anonymous
+user, as a signed-in user without permission and as a user with it. Recorded query counts on the
+list pages catch N+1 queries; one test drives htmx's CSRF header with Django's checks enforced."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from blueprints.spec import BLUEPRINTS_DIR, load_all
+from portal.audit.models import AuditEvent
+from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
+from portal.catalog.services import blueprint_publish
+from portal.core.crypto import encrypt_json
+from portal.environments.models import Environment, EnvironmentStatus, StateLock, StateVersion
+from portal.environments.services import state_write
+from portal.requests.models import EnvironmentRequest, RequestState
+from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+from tests.factories import UserFactory
+
+STATE = b'{"version": 4, "serial": 1, "lineage": "lin-1", "outputs": {}, "resources": []}'
+
+
+@pytest.fixture(scope="module")
+def blueprint_specs():
+    """Reading and checking the blueprint folders is the slow part of a sync, so it happens once."""
+    return load_all(BLUEPRINTS_DIR)
+
+
+@pytest.fixture
+def sandbox(db, blueprint_specs) -> BlueprintVersion:
+    for spec in blueprint_specs:
+        blueprint_publish(spec=spec)
+    return Blueprint.objects.get(slug="local-sandbox").latest_version
+
+
+@dataclass
+class World:
+    """The objects every page needs, all owned by `team` (the requester's and approver's team)."""
+
+    users: dict[str, Any]
+    sandbox: BlueprintVersion
+    environment: Environment
+    env_request: EnvironmentRequest
+    run: Run
+    image_run: Run
+    image: MachineImage
+    state_version: StateVersion
+
+
+def make_environment(team, owner, version, name: str, **fields: Any) -> Environment:
+    return Environment.objects.create(
+        team=team,
+        owner=owner,
+        name=name,
+        blueprint_version=version,
+        tier="dev",
+        status=EnvironmentStatus.ACTIVE,
+        state_password=encrypt_json("state-pw"),
+        **fields,
+    )
+
+
+@pytest.fixture
+def world(sandbox, team, requester, approver, outsider, platform_admin) -> World:
+    environment = make_environment(team, requester, sandbox, "shop-dev")
+    env_request = EnvironmentRequest.objects.create(
+        team=team, requester=requester, blueprint_version=sandbox, environment_name="shop-next", tier="dev"
+    )
+    run = Run.objects.create(
+        kind=RunKind.PLAN,
+        environment=environment,
+        status=RunStatus.SUCCEEDED,
+        created_by=requester,
+        finished_at=timezone.now(),
+        log_lines_count=2,
+    )
+    RunLogLine.objects.bulk_create(
+        RunLogLine(run=run, seq=seq, stream="stdout", level="info", message=f"line {seq}") for seq in (1, 2)
+    )
+    with transaction.atomic():
+        state_version = state_write(environment=environment, body=STATE, lock_id="")
+    image_run = Run.objects.create(
+        kind=RunKind.IMAGE_BUILD,
+        image_source=sandbox,
+        status=RunStatus.SUCCEEDED,
+        created_by=platform_admin,
+        finished_at=timezone.now(),
+    )
+    image = MachineImage.objects.create(
+        blueprint_version=sandbox, run=image_run, artifacts=[{"region": "", "image_id": "sbx-img-1"}]
+    )
+    users = {
+        "requester": requester,
+        "approver": approver,
+        "outsider": outsider,
+        "platform_admin": platform_admin,
+        "loner": UserFactory(username="loner"),  # signed in, but in no team
+    }
+    return World(users, sandbox, environment, env_request, run, image_run, image, state_version)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One view: how to call it, who may (and the answer they get), who may not (and the refusal)."""
+
+    method: str
+    url: Callable[[World], str]
+    allowed: str
+    ok: int
+    denied: str | None = None
+    refused: int | None = None
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+
+
+CASES = {
+    "home": Case("get", lambda w: reverse("home"), "outsider", 200),
+    "catalog-list": Case("get", lambda w: reverse("catalog:list"), "loner", 200),
+    "catalog-detail": Case("get", lambda w: reverse("catalog:detail", args=["local-sandbox"]), "loner", 200),
+    "catalog-diagram": Case(
+        "get", lambda w: reverse("catalog:diagram", args=["local-sandbox", w.sandbox.version]), "loner", 200
+    ),
+    "catalog-request-form": Case(
+        "get", lambda w: reverse("catalog:request", args=["local-sandbox"]), "requester", 200, "loner", 403
+    ),
+    "catalog-request-post": Case(
+        "post",
+        lambda w: reverse("catalog:request", args=["local-sandbox"]),
+        "requester",
+        302,
+        "loner",
+        403,
+        data=lambda w: {"team": w.environment.team_id, "name": "brand-new", "tier": "dev"},
+    ),
+    "request-list": Case("get", lambda w: reverse("requests:list"), "outsider", 200),
+    "request-detail": Case(
+        "get", lambda w: reverse("requests:detail", args=[w.env_request.pk]), "approver", 200, "outsider", 404
+    ),
+    "request-submit": Case(
+        "post",
+        lambda w: reverse("requests:submit", args=[w.env_request.pk]),
+        "requester",
+        302,
+        "outsider",
+        404,
+    ),
+    "environment-list": Case("get", lambda w: reverse("environments:list"), "outsider", 200),
+    "environment-detail": Case(
+        "get",
+        lambda w: reverse("environments:detail", args=[w.environment.pk]),
+        "approver",
+        200,
+        "outsider",
+        404,
+    ),
+    "environment-drift-check": Case(
+        "post",
+        lambda w: reverse("environments:drift-check", args=[w.environment.pk]),
+        "requester",
+        302,
+        "outsider",
+        404,
+    ),
+    "environment-force-unlock": Case(
+        "post",
+        lambda w: reverse("environments:force-unlock", args=[w.environment.pk]),
+        "platform_admin",
+        302,
+        "requester",
+        403,
+    ),
+    "state-download": Case(
+        "get",
+        lambda w: reverse("environments:state-download", args=[w.environment.pk, w.state_version.pk]),
+        "platform_admin",
+        200,
+        "requester",
+        403,
+    ),
+    "run-list": Case("get", lambda w: reverse("runs:list"), "outsider", 200),
+    "run-detail": Case(
+        "get", lambda w: reverse("runs:detail", args=[w.run.pk]), "approver", 200, "outsider", 404
+    ),
+    "run-log": Case(
+        "get",
+        lambda w: reverse("runs:log", args=[w.run.pk]) + "?after=2",
+        "requester",
+        286,  # the run is finished and every line was sent: htmx stops polling
+        "outsider",
+        404,
+    ),
+    "run-log-download": Case(
+        "get", lambda w: reverse("runs:log-download", args=[w.run.pk]), "requester", 200, "outsider", 404
+    ),
+    "run-cancel": Case(
+        "post", lambda w: reverse("runs:cancel", args=[w.run.pk]), "approver", 302, "outsider", 404
+    ),
+    # An image build has no environment: everyone sees it, only a platform admin may cancel it.
+    "image-run-cancel": Case(
+        "post",
+        lambda w: reverse("runs:cancel", args=[w.image_run.pk]),
+        "platform_admin",
+        302,
+        "requester",
+        403,
+    ),
+    "image-list": Case("get", lambda w: reverse("runs:images"), "outsider", 200),
+    "image-detail": Case("get", lambda w: reverse("runs:image", args=[w.image.pk]), "outsider", 200),
+    "image-build": Case(
+        "post",
+        lambda w: reverse("runs:image-build", args=[w.sandbox.pk]),
+        "platform_admin",
+        302,
+        "requester",
+        403,
+    ),
+    "audit-list": Case("get", lambda w: reverse("audit:list"), "platform_admin", 200, "requester", 403),
+}
+DENIABLE = {name: case for name, case in CASES.items() if case.denied}
+
+
+def call(client: Client, case: Case, world: World):
+    return getattr(client, case.method)(case.url(world), case.data(world))
+
+
+def side_effects() -> tuple[int, ...]:
+    """Counts of what the actions write; a refused call must leave them all alone."""
+    return (
+        AuditEvent.objects.count(),
+        Run.objects.count(),
+        Environment.objects.count(),
+        EnvironmentRequest.objects.count(),
+        StateLock.objects.count(),
+        Run.objects.filter(status=RunStatus.CANCELLED).count(),
+    )
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_anonymous_is_sent_to_the_login_page(client, world, name):
+    case = CASES[name]
+    before = side_effects()
+    response = call(client, case, world)
+    assert response.status_code == 302, name
+    assert response["Location"].startswith(reverse("login") + "?next="), response["Location"]
+    assert side_effects() == before
+
+
+@pytest.mark.parametrize("name", DENIABLE)
+def test_user_without_permission_is_refused(client, world, name):
+    case = DENIABLE[name]
+    client.force_login(world.users[case.denied])
+    before = side_effects()
+    response = call(client, case, world)
+    assert response.status_code == case.refused, name
+    assert side_effects() == before
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_user_with_permission_is_served(client, world, name):
+    case = CASES[name]
+    client.force_login(world.users[case.allowed])
+    response = call(client, case, world)
+    assert response.status_code == case.ok, name
+    if case.ok == 302:
+        assert not response["Location"].startswith(reverse("login")), response["Location"]
+
+
+def test_actions_that_start_work_land_on_the_new_run(client, world):
+    client.force_login(world.users["requester"])
+    response = client.post(reverse("requests:submit", args=[world.env_request.pk]))
+    plan = Run.objects.get(request=world.env_request)
+    assert response["Location"] == reverse("runs:detail", args=[plan.pk])
+    assert (plan.kind, plan.status) == (RunKind.PLAN, RunStatus.QUEUED)
+    world.env_request.refresh_from_db()
+    assert world.env_request.state == RequestState.PLANNING
+
+    response = client.post(reverse("environments:drift-check", args=[world.environment.pk]))
+    drift = Run.objects.get(environment=world.environment, kind=RunKind.DRIFT)
+    assert response["Location"] == reverse("runs:detail", args=[drift.pk])
+    # A second drift check while the first is queued is refused with a message, not a 500.
+    response = client.post(reverse("environments:drift-check", args=[world.environment.pk]), follow=True)
+    assert "already has an active run" in response.content.decode()
+    assert Run.objects.filter(environment=world.environment, kind=RunKind.DRIFT).count() == 1
+
+    client.force_login(world.users["platform_admin"])
+    response = client.post(reverse("runs:image-build", args=[world.sandbox.pk]))
+    build = Run.objects.filter(kind=RunKind.IMAGE_BUILD).latest("pk")
+    assert response["Location"] == reverse("runs:detail", args=[build.pk])
+    assert build.status == RunStatus.QUEUED and build.image_source == world.sandbox
+
+
+def test_only_the_requester_submits_a_request(client, world):
+    client.force_login(world.users["approver"])  # same team, but not the requester
+    response = client.post(reverse("requests:submit", args=[world.env_request.pk]), follow=True)
+    assert "Only the requester can submit" in response.content.decode()
+    world.env_request.refresh_from_db()
+    assert world.env_request.state == RequestState.DRAFT
+    assert not Run.objects.filter(request=world.env_request).exists()
+
+
+def test_list_pages_show_only_the_users_teams(client, world):
+    links = {
+        "requests:list": reverse("requests:detail", args=[world.env_request.pk]),
+        "environments:list": reverse("environments:detail", args=[world.environment.pk]),
+        "runs:list": reverse("runs:detail", args=[world.run.pk]),
+    }
+    for who, visible in (("outsider", False), ("requester", True), ("platform_admin", True)):
+        client.force_login(world.users[who])
+        for page, link in links.items():
+            html = client.get(reverse(page)).content.decode()
+            assert (f'href="{link}"' in html) is visible, (who, page)
+    # Image builds belong to no team, so everyone sees them; the environments using an image are scoped.
+    world.environment.image = world.image
+    world.environment.save(update_fields=["image"])
+    env_link = f'href="{reverse("environments:detail", args=[world.environment.pk])}"'
+    client.force_login(world.users["outsider"])
+    assert (
+        f'href="{reverse("runs:detail", args=[world.image_run.pk])}"'
+        in client.get(reverse("runs:list")).content.decode()
+    )
+    assert env_link not in client.get(reverse("runs:image", args=[world.image.pk])).content.decode()
+    client.force_login(world.users["requester"])
+    assert env_link in client.get(reverse("runs:image", args=[world.image.pk])).content.decode()
+
+
+def test_admin_only_links_and_buttons_are_shown_to_admins_only(client, world):
+    with transaction.atomic():
+        StateLock.objects.create(environment=world.environment, lock_id="l-1", info={"Who": "ci@runner"})
+    detail = reverse("environments:detail", args=[world.environment.pk])
+    download = reverse("environments:state-download", args=[world.environment.pk, world.state_version.pk])
+    unlock = reverse("environments:force-unlock", args=[world.environment.pk])
+    client.force_login(world.users["requester"])
+    html = client.get(detail).content.decode()
+    assert "ci@runner" in html and download not in html and unlock not in html
+    assert reverse("audit:list") not in client.get(reverse("home")).content.decode()
+    client.force_login(world.users["platform_admin"])
+    html = client.get(detail).content.decode()
+    assert download in html and unlock in html
+    assert reverse("audit:list") in client.get(reverse("home")).content.decode()
+
+
+def test_state_download_is_audited_and_returns_the_state(client, world):
+    client.force_login(world.users["platform_admin"])
+    response = client.get(
+        reverse("environments:state-download", args=[world.environment.pk, world.state_version.pk])
+    )
+    assert response.content == STATE
+    assert 'filename="shop-dev-serial-1.tfstate"' in response["Content-Disposition"]
+    assert AuditEvent.objects.filter(action="state.downloaded", target_id=str(world.environment.pk)).exists()
+
+
+def hx_csrf_token(html: str) -> str:
+    match = re.search(r"<body hx-headers='([^']*)'", html)
+    assert match, "the base template puts htmx's CSRF header on <body>"
+    return json.loads(match.group(1))["X-CSRFToken"]
+
+
+def test_csrf_is_enforced_and_htmx_posts_carry_the_token_from_the_body(world):
+    queued = Run.objects.create(
+        kind=RunKind.DRIFT, environment=world.environment, created_by=world.users["requester"]
+    )
+    cancel = reverse("runs:cancel", args=[queued.pk])
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.users["requester"])
+
+    assert browser.post(cancel, headers={"HX-Request": "true"}).status_code == 403
+    queued.refresh_from_db()
+    assert queued.status == RunStatus.QUEUED
+
+    token = hx_csrf_token(browser.get(reverse("runs:detail", args=[queued.pk])).content.decode())
+    assert browser.post(cancel, headers={"HX-Request": "true", "X-CSRFToken": "x" * 64}).status_code == 403
+    response = browser.post(cancel, headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 302
+    queued.refresh_from_db()
+    assert queued.status == RunStatus.CANCELLED
+    # Anonymous POSTs without a token are refused by the CSRF check before the login redirect.
+    assert Client(enforce_csrf_checks=True).post(cancel).status_code == 403
+
+
+# Recorded query counts with 20 rows on each list page (signed in as a requester). Every related
+# object on a row is joined, so the numbers do not grow with the rows; an N+1 adds 20 or more.
+ROWS = 20
+# Measured: 6 on the environment, run and request lists (session, user, admin check, count, the
+# header's memberships, the page), 4 on the catalog; one spare each.
+MAX_QUERIES = {"environments:list": 7, "runs:list": 7, "requests:list": 7, "catalog:list": 5}
+
+
+def _rows_environments(world: World) -> None:
+    users = [world.users["requester"], world.users["approver"]]
+    for i in range(ROWS - 1):
+        environment = make_environment(world.environment.team, users[i % 2], world.sandbox, f"env-{i:02d}")
+        if i % 3 == 0:
+            StateLock.objects.create(environment=environment, lock_id=f"l-{i}", info={"Who": "ci"})
+
+
+def _rows_runs(world: World) -> None:
+    users = [world.users["requester"], world.users["approver"]]
+    for i in range(ROWS - 2):
+        environment = make_environment(
+            world.environment.team, users[i % 2], world.sandbox, f"run-env-{i:02d}"
+        )
+        Run.objects.create(
+            kind=RunKind.DRIFT,
+            environment=environment,
+            status=RunStatus.SUCCEEDED,
+            created_by=users[i % 2],
+            worker_host="w1",
+        )
+
+
+def _rows_requests(world: World) -> None:
+    users = [world.users["requester"], world.users["approver"]]
+    for i in range(ROWS - 1):
+        EnvironmentRequest.objects.create(
+            team=world.environment.team,
+            requester=users[i % 2],
+            blueprint_version=world.sandbox,
+            environment_name=f"req-{i:02d}",
+            tier="dev",
+        )
+
+
+def _rows_catalog(world: World) -> None:
+    source = world.sandbox
+    for i in range(ROWS - Blueprint.objects.count()):
+        blueprint = Blueprint.objects.create(
+            slug=f"copy-{i:02d}", title=f"Copy {i:02d}", summary="A copy.", runtime="local"
+        )
+        blueprint.latest_version = BlueprintVersion.objects.create(
+            blueprint=blueprint,
+            version="1.0.0",
+            changes="Copied.",
+            metadata=source.metadata,
+            source_files={},
+            source_sha256=source.source_sha256,
+        )
+        blueprint.save(update_fields=["latest_version"])
+
+
+ROW_MAKERS = {
+    "environments:list": (_rows_environments, Environment),
+    "runs:list": (_rows_runs, Run),
+    "requests:list": (_rows_requests, EnvironmentRequest),
+    "catalog:list": (_rows_catalog, Blueprint),
+}
+
+
+@pytest.mark.parametrize("page", MAX_QUERIES)
+def test_list_page_query_count_does_not_grow_with_rows(client, world, page, django_assert_max_num_queries):
+    make_rows, model = ROW_MAKERS[page]
+    client.force_login(world.users["requester"])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse(page)).status_code == 200
+    make_rows(world)
+    assert model.objects.count() >= ROWS
+    with django_assert_max_num_queries(MAX_QUERIES[page]):
+        response = client.get(reverse(page))
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse(page))
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]

@@ -125,3 +125,10 @@ def aws_env(moto_server, monkeypatch) -> dict[str, str]:
 def fast_password_hashing(settings):
     """PBKDF2 costs ~0.45 s per factory user; tests do not test hashing strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def portal_url(live_server, settings):
+    """Terraform in the worker reaches the state backend of this live server."""
+    settings.PORTAL_INTERNAL_URL = live_server.url
+    return live_server.url

@@ -17,13 +17,6 @@ SECRET = "tok-SuperSecret-9f8e7d"
 
 
 @pytest.fixture
-def portal_url(live_server, settings):
-    """Terraform in the worker reaches the state backend of this live server."""
-    settings.PORTAL_INTERNAL_URL = live_server.url
-    return live_server.url
-
-
-@pytest.fixture
 def sandbox(transactional_db):
     blueprints_sync()
     return Blueprint.objects.get(slug="local-sandbox").latest_version

@@ -7,6 +7,7 @@ Pure Python. Each check returns CheckResult rows; a check that cannot run here (
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -17,15 +18,18 @@ from typing import Any
 
 from blueprints import hcl, provider_schema
 from blueprints.inputs import REQUIRED_MESSAGE, validate_inputs
+from blueprints.inventory import inventory
 from blueprints.spec import (
     AWS_REGIONS,
     BLUEPRINTS_DIR,
     REQUIRED_TAGS,
+    TIERS,
     BlueprintSpec,
     SpecError,
     blueprint_dirs,
     load_blueprint,
 )
+from portal.costs.rules import RULES
 
 TERRAFORM_ROOT = BLUEPRINTS_DIR.parent
 
@@ -161,6 +165,98 @@ def check_tier_defaults(spec: BlueprintSpec) -> CheckResult:
     return CheckResult("tier defaults valid", spec.slug, "fail" if problems else "ok", "; ".join(problems))
 
 
+#: Inputs the portal passes to a form estimate besides the blueprint's fields.
+COST_CONTEXT_INPUTS = ("name", "tier", "region")
+_FIELD_REF = re.compile(r"^\{([a-z][a-z0-9_]*)\}$")
+
+
+def _field_refs(value: Any) -> Iterator[str]:
+    """Field names of every `"{field}"` string inside an attribute value."""
+    if isinstance(value, str):
+        match = _FIELD_REF.match(value)
+        if match:
+            yield match.group(1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _field_refs(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _field_refs(item)
+
+
+def _condition_problems(spec: BlueprintSpec, condition: str) -> list[str]:
+    """`field`, `!field`, `field=value` or `field!=value` (see estimator._enabled)."""
+    operator = "!=" if "!=" in condition else "=" if "=" in condition else None
+    if operator is None:
+        name, value = condition.lstrip("!"), None
+    else:
+        name, value = (part.strip() for part in condition.split(operator, 1))
+    if name in COST_CONTEXT_INPUTS:
+        if name == "tier" and value is not None and value not in TIERS:
+            return [f"when {condition!r}: tier is one of {', '.join(TIERS)}"]
+        return []
+    try:
+        field = spec.field(name)
+    except KeyError:
+        return [f"when {condition!r} names unknown field {name!r}"]
+    if value is None:
+        return []
+    if field.type == "bool" and value not in ("true", "false"):
+        return [f"when {condition!r}: {name} is a bool, compare with true or false"]
+    if field.type == "choice" and value not in {str(choice) for choice in field.choices}:
+        return [f"when {condition!r}: {value!r} is not one of {name}'s choices"]
+    return []
+
+
+def check_cost_resources(spec: BlueprintSpec) -> CheckResult:
+    """`cost_resources` against the Terraform: every resource of a type with a pricing rule has an
+    entry, every entry names a real resource of the right type, and its conditions, counts,
+    `{field}` attributes and usage quantities name fields and profile quantities that exist."""
+    problems: list[str] = []
+    resources = inventory(spec.files, spec.entry_dir)
+    types = dict(resources)
+    entries = spec.metadata.get("cost_resources", [])
+    declared = {entry["address"] for entry in entries}
+    known_fields = {field.name for field in spec.fields} | set(COST_CONTEXT_INPUTS)
+    profiles = spec.metadata["usage_profiles"]
+    for address, type_ in resources:
+        if type_ in RULES and address not in declared:
+            problems.append(f"{address}: {type_} is billable and has no cost_resources entry")
+    for entry in entries:
+        address, type_ = entry["address"], entry["type"]
+        if address not in types:
+            problems.append(f"{address}: no such resource in the blueprint's Terraform")
+        elif types[address] != type_:
+            problems.append(f"{address}: type {type_} differs from the Terraform's {types[address]}")
+        if type_ not in RULES:
+            problems.append(f"{address}: {type_} has no pricing rule (free types need no entry)")
+        if entry.get("when"):
+            problems += [f"{address}: {problem}" for problem in _condition_problems(spec, entry["when"])]
+        count = entry.get("count", 1)
+        if isinstance(count, str):
+            if count not in known_fields:
+                problems.append(f"{address}: count names unknown field {count!r}")
+            elif count in {f.name for f in spec.fields} and spec.field(count).type not in (
+                "integer",
+                "number",
+                "list",
+            ):
+                problems.append(f"{address}: count field {count!r} is neither a number nor a list")
+        elif count < 0:
+            problems.append(f"{address}: count must not be negative")
+        for name in sorted(set(_field_refs(entry.get("attributes", {}))) - known_fields):
+            problems.append(f"{address}: attribute value {{{name}}} names an unknown field")
+        for parameter, source in entry.get("usage", {}).items():
+            if isinstance(source, str):
+                missing = [profile for profile, quantities in profiles.items() if source not in quantities]
+                if missing:
+                    problems.append(
+                        f"{address}: usage {parameter} = {source!r} is missing from profile(s) "
+                        + ", ".join(missing)
+                    )
+    return CheckResult("cost resources", spec.slug, "fail" if problems else "ok", "; ".join(problems))
+
+
 def check_packer(spec: BlueprintSpec, packer_bin: str) -> CheckResult | None:
     template = spec.metadata.get("packer_template")
     if not template:
@@ -259,6 +355,7 @@ def run_all(
             check_required_tags(spec),
             check_no_backend(spec),
             check_tier_defaults(spec),
+            check_cost_resources(spec),
         ]
         packer = check_packer(spec, packer_bin)
         if packer is not None:

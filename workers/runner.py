@@ -765,8 +765,25 @@ class Terraform:
         return self._stream(args)
 
     def apply(self, planfile: str) -> ProcessResult:
-        """Applies exactly the saved plan file, so what runs is what was approved."""
-        return self._stream(["apply", "-input=false", "-json", planfile])
+        """Applies exactly the saved plan file, so what runs is what was approved. The masked
+        outputs from apply's own ``outputs`` message are kept in ``applied_outputs``, which saves
+        a separate ``terraform output`` process."""
+        self.applied_outputs: dict[str, Any] | None = None
+        forward = self.on_line
+
+        def capture(line: LogLine) -> None:
+            if line.raw.startswith("{") and '"type":"outputs"' in line.raw.replace(" ", ""):
+                with contextlib.suppress(ValueError):
+                    outputs = json.loads(line.raw).get("outputs")
+                    if isinstance(outputs, dict):
+                        self.applied_outputs = outputs
+            forward(line)
+
+        self.on_line = capture
+        try:
+            return self._stream(["apply", "-input=false", "-json", planfile])
+        finally:
+            self.on_line = forward
 
     def show_json(self, planfile: str) -> dict[str, Any]:
         """The saved plan as JSON (``show -json``), with every known secret redacted."""

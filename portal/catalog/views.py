@@ -63,8 +63,7 @@ def _cost_panel(
     try:
         estimate = form_estimate(
             version=version,
-            inputs=result.values,
-            region=result.region,
+            inputs=result,
             profile=options["profile"],
             free_tier=options["free_tier"],
         )

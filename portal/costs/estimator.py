@@ -349,20 +349,22 @@ def resources_from_form(
         if entries is None:
             resources.append(Resource(address=address, type=type_))
             continue
-        index = 0
+        instances: list[tuple[dict[str, Any], dict[str, float]]] = []
+        indexed = False
         for entry in entries:
             if not _enabled(entry.get("when"), inputs):
                 continue
             count_spec = entry.get("count", 1)
+            indexed = indexed or isinstance(count_spec, str) or count_spec != 1
             attributes = _resolve(dict(entry.get("attributes", {})), inputs)
             usage = _usage(entry.get("usage", {}), profile)
-            indexed = isinstance(count_spec, str) or count_spec != 1 or len(entries) > 1
-            for _ in range(_count(count_spec, inputs)):
-                suffix = f"[{index}]" if indexed else ""
-                resources.append(
-                    Resource(address=address + suffix, type=type_, attributes=attributes, usage=usage)
-                )
-                index += 1
+            instances += [(attributes, usage)] * _count(count_spec, inputs)
+        indexed = indexed or len(instances) > 1
+        for index, (attributes, usage) in enumerate(instances):
+            suffix = f"[{index}]" if indexed else ""
+            resources.append(
+                Resource(address=address + suffix, type=type_, attributes=attributes, usage=usage)
+            )
     return resources
 
 

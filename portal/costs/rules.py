@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from portal.costs.catalog import UnknownPrice
@@ -1164,6 +1164,7 @@ def sns_topic(resource: Resource, pricing: Pricing) -> list[LineItem]:
     if _flag(resource.attributes.get("fifo_topic")):
         raise Unsupported(resource, "a FIFO topic")
     requests = _use(resource, "requests")
+    given = "usage" if _has(resource, "requests") else "none given"
     items = [
         _item(
             pricing,
@@ -1172,7 +1173,7 @@ def sns_topic(resource: Resource, pricing: Pricing) -> list[LineItem]:
             requests,
             component="Publish requests",
             usage_based=True,
-            assumption=f"{_n(requests)} publishes/month ({_source(resource, 'requests')})",
+            assumption=f"{_n(requests)} publishes/month ({given})",
             free_base=1_000_000,
         )
     ]
@@ -1800,12 +1801,3 @@ FREE_TYPES: dict[str, str] = {
     "aws_vpc_security_group_ingress_rule": _SG,
     "aws_wafv2_web_acl_association": "associations are free; the web ACL is priced",
 }
-
-
-def covered_types() -> set[str]:
-    """Every type the estimator knows: priced by a rule or free."""
-    return set(RULES) | set(FREE_TYPES)
-
-
-def unknown_types(types: Sequence[str]) -> list[str]:
-    return sorted(set(types) - covered_types())

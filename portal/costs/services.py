@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Sum
 
+from blueprints.inputs import ValidatedInputs
 from blueprints.inventory import inventory
 from portal.costs.catalog import PriceCatalog, latest_catalog_path, load_catalog
 from portal.costs.estimator import Estimate, base_address, estimate, resources_from_form, resources_from_plan
@@ -56,22 +57,22 @@ def usage_profile(version: Any, profile: str | dict[str, float]) -> dict[str, fl
 def form_estimate(
     *,
     version: Any,
-    inputs: dict[str, Any],
-    region: str,
+    inputs: ValidatedInputs,
     profile: str | dict[str, float] = "medium",
     free_tier: bool = False,
 ) -> Estimate:
-    """An itemized monthly estimate of a blueprint version with these inputs, before any plan."""
+    """An itemized monthly estimate of a blueprint version with these validated inputs (their
+    tier and region included: some resources exist only in prod), before any plan."""
     resources = resources_from_form(
         version.metadata.get("cost_resources", []),
         _inventory(version.pk, version.source_sha256),
-        inputs,
+        {**inputs.values, "tier": inputs.tier},
         usage_profile(version, profile),
     )
     return estimate(
         resources,
         catalog=current_catalog(),
-        region=_region(version, region),
+        region=_region(version, inputs.region),
         rules=RULES,
         free_types=FREE_TYPES,
         free_tier=free_tier,

@@ -229,7 +229,8 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
     if job.run.kind == RunKind.DESTROY:
         environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
     else:
-        environment.outputs = runner.mask_outputs(job.tf.output_json())
+        applied = job.tf.applied_outputs
+        environment.outputs = applied if applied is not None else runner.mask_outputs(job.tf.output_json())
         environment.status = EnvironmentStatus.ACTIVE
     environment.save(update_fields=["status", "outputs", "updated_at"])
     return {}

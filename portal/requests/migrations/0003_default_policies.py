@@ -1,29 +1,24 @@
+"""The default approval policy of each tier (kept in step with portal.requests.policy.DEFAULT_POLICIES,
+copied here because migrations must not depend on code that may change)."""
+
 from decimal import Decimal
 
 from django.db import migrations
 
-DEFAULTS = [
-    # tier, name, auto-approve under, approvals, needs a platform admin
-    ("dev", "Development", Decimal("100.00"), 1, False),
-    ("staging", "Staging: one team approver", None, 1, False),
-    ("prod", "Production: two approvers, one a platform admin", None, 2, True),
-]
+DEFAULTS = {
+    "dev": {"name": "Development", "auto_approve_under_usd": Decimal("100.00"), "required_approvals": 1,
+            "require_platform_admin": False, "destroy_always_needs_approval": False},
+    "staging": {"name": "Staging: one team approver", "auto_approve_under_usd": None, "required_approvals": 1,
+                "require_platform_admin": False, "destroy_always_needs_approval": False},
+    "prod": {"name": "Production: two approvers, one a platform admin", "auto_approve_under_usd": None,
+             "required_approvals": 2, "require_platform_admin": True, "destroy_always_needs_approval": True},
+}
 
 
 def create_defaults(apps, schema_editor):
     ApprovalPolicy = apps.get_model("requests", "ApprovalPolicy")
-    for tier, name, auto_under, approvals, admin in DEFAULTS:
-        ApprovalPolicy.objects.get_or_create(
-            tier=tier,
-            defaults={
-                "name": name,
-                "auto_approve_under_usd": auto_under,
-                "required_approvals": approvals,
-                "require_platform_admin": admin,
-                "budget_approver_when_over_budget": True,
-                "destroy_always_needs_approval": tier == "prod",
-            },
-        )
+    for tier, values in DEFAULTS.items():
+        ApprovalPolicy.objects.get_or_create(tier=tier, defaults=values)
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from blueprints.inputs import validate_inputs
+from blueprints.inputs import REQUIRED_MESSAGE, validate_inputs
 from blueprints.spec import AWS_REGIONS, TIERS
 from portal.catalog.models import Blueprint
 from portal.costs.services import PROFILES, form_estimate
@@ -59,11 +59,11 @@ class Command(BaseCommand):
         result = validate_inputs(version.as_spec(), data)
         if version.blueprint.runtime != "aws":
             result.errors.pop("region", None)
+        # Required inputs without a value (bucket names, alarm emails) do not change the cost.
+        result.errors = {k: v for k, v in result.errors.items() if v != REQUIRED_MESSAGE}
         if not result.ok:
             raise CommandError("; ".join(f"{k}: {v}" for k, v in result.errors.items()))
-        estimate = form_estimate(
-            version=version, inputs=result.values, region=result.region, profile=profile, free_tier=free_tier
-        )
+        estimate = form_estimate(version=version, inputs=result, profile=profile, free_tier=free_tier)
         if format == "json":
             self.stdout.write(
                 json.dumps(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 
 import redis
-from django.conf import settings
 
 QUEUES = ("celery", "runs", "drills", "images")
 
 
 def queued_task_ids() -> set[str]:
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5)
+    from portal.celery import app
+
+    client = redis.Redis.from_url(app.conf.broker_url, socket_timeout=5)  # the transport Celery really uses
     ids: set[str] = set()
     raw_messages: list[bytes] = []
     for queue in QUEUES:

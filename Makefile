@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-postgres lint bench setup system mirror lock clean
+.PHONY: run test test-postgres lint bench setup system system-test mirror lock clean
 
 # A fresh virtualenv with the pinned dependencies; rebuilt when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -14,6 +14,10 @@ $(VENV)/.installed: requirements.txt
 
 system:
 	bash scripts/system-packages.sh
+
+# The test suite also drives Debian's Chromium (browser tests).
+system-test:
+	bash scripts/system-packages.sh chromium
 
 mirror: $(VENV)/.installed
 	$(PY) scripts/terraform_mirror.py
@@ -31,7 +35,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 
 # pytest exits 5 when no test ran; make treats every non-zero exit as a failure.
-test: $(VENV)/.installed system mirror lint
+test: $(VENV)/.installed system-test mirror lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest

@@ -1,0 +1,72 @@
+"""The pages in a real headless Chromium against a live portal: the request form re-validates
+and re-prices through htmx without a full page load, and CSRF holds for htmx posts."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from portal.catalog.services import blueprints_sync
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page(live_server, requester, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM is only used before it starts.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make test` installs it (scripts/system-packages.sh)"
+    requester.set_password("browser-pass-1")
+    requester.save()
+    blueprints_sync()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        tab = browser.new_page()
+        tab.goto(live_server.url + "/login/")
+        tab.fill("#id_username", requester.username)
+        tab.fill("#id_password", "browser-pass-1")
+        tab.click("button[type=submit]")
+        tab.wait_for_url(live_server.url + "/")
+        yield tab
+        browser.close()
+
+
+def test_form_updates_cost_and_defaults_in_place(page, live_server):
+    page.goto(live_server.url + "/catalog/serverless-api/request/")
+    page.evaluate("window.__marker = 'no full reload'")
+    total = page.locator('[data-testid="cost-total"]')
+    before = total.inner_text()
+    assert "$" in before and "/month" in before
+    assert "0 unpriced" in page.locator('[data-testid="coverage"]').inner_text()
+
+    page.select_option("#id_tier", "prod")
+    page.wait_for_function("document.querySelector('[name=rendered_tier]').value === 'prod'")
+    page.fill("#id_lambda_memory_mb", "3008")
+    page.wait_for_function(f"document.querySelector('[data-testid=cost-total]').innerText !== {before!r}")
+    assert total.inner_text() != before
+    page.fill("#id_name", "Bad Name")
+    page.wait_for_selector('[data-field="name"]')
+    assert "lowercase" in page.locator('[data-field="name"]').inner_text()
+    assert page.evaluate("window.__marker") == "no full reload"  # all of it was htmx swaps
+
+
+def test_a_draft_request_is_saved_from_the_browser(page, live_server):
+    page.goto(live_server.url + "/catalog/local-sandbox/request/")
+    page.fill("#id_name", "browser-env")
+    page.wait_for_timeout(600)  # let the as-you-type validation settle
+    page.click("button[name=submit]")
+    page.wait_for_url("**/requests/*/")
+    assert "saved as a draft" in page.content() and "browser-env" in page.content()

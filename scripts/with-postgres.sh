@@ -20,6 +20,7 @@ trap stop EXIT
 "${as_pg[@]}" "$pgbin/initdb" -D "$pgdata" -A trust -U postgres >/dev/null
 "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdata -c fsync=off -c max_connections=200" start >/dev/null
+"${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres portal
 echo "postgres: $("$pgbin/postgres" --version) on 127.0.0.1:$port"
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/portal"
 "$@"

@@ -14,7 +14,7 @@ from portal.accounts.models import Membership
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion
 from portal.catalog.selectors import blueprint_list, blueprint_outputs, blueprint_version_get
-from portal.costs.services import PROFILES, form_estimate
+from portal.costs.services import PROFILES, cost_range, form_estimate
 from portal.environments.models import EnvironmentStatus
 from portal.environments.selectors import environment_list
 from portal.requests.services import environment_request_create
@@ -22,7 +22,10 @@ from portal.requests.services import environment_request_create
 
 @require_GET
 def catalog_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "catalog/catalog_list.html", {"blueprints": blueprint_list()})
+    blueprints = list(blueprint_list())
+    for blueprint in blueprints:
+        blueprint.cost_range = cost_range(blueprint.latest_version)
+    return render(request, "catalog/catalog_list.html", {"blueprints": blueprints})
 
 
 @require_GET

@@ -33,12 +33,15 @@ def current_catalog() -> PriceCatalog:
     return _catalog(str(path), path.stat().st_mtime_ns)
 
 
-@lru_cache(maxsize=64)
-def _inventory(version_pk: int, source_sha256: str) -> tuple[tuple[str, str], ...]:
-    from portal.catalog.models import BlueprintVersion
+_INVENTORIES: dict[tuple[int, str], tuple[tuple[str, str], ...]] = {}
 
-    version = BlueprintVersion.objects.select_related("blueprint").get(pk=version_pk)
-    return tuple(inventory(version.source_files, version.entry_dir))
+
+def _inventory(version: Any) -> tuple[tuple[str, str], ...]:
+    """The version's resource inventory, parsed once per process (versions are immutable)."""
+    key = (version.pk, version.source_sha256)
+    if key not in _INVENTORIES:
+        _INVENTORIES[key] = tuple(inventory(version.source_files, version.entry_dir))
+    return _INVENTORIES[key]
 
 
 def _region(version: Any, region: str) -> str:
@@ -65,7 +68,7 @@ def form_estimate(
     tier and region included: some resources exist only in prod), before any plan."""
     resources = resources_from_form(
         version.metadata.get("cost_resources", []),
-        _inventory(version.pk, version.source_sha256),
+        _inventory(version),
         {**inputs.values, "tier": inputs.tier},
         usage_profile(version, profile),
     )
@@ -156,3 +159,46 @@ def request_plan_cost(*, request: Any, plan_run: Any) -> PlanCost:
     return PlanCost(
         monthly=monthly, delta=delta, over_budget=over_budget, label=label, estimate=result.to_dict()
     )
+
+
+def cost_range(version: Any) -> dict[str, Any]:
+    """The catalog card's range: the cheapest tier with small usage to prod with large usage."""
+    from blueprints.inputs import validate_inputs
+
+    region = "us-east-1" if version.blueprint.runtime == "aws" else ""
+    low_inputs = validate_inputs(version.as_spec(), {"name": "range", "tier": "dev", "region": region})
+    high_inputs = validate_inputs(version.as_spec(), {"name": "range", "tier": "prod", "region": region})
+    low = form_estimate(version=version, inputs=low_inputs, profile="small")
+    high = form_estimate(version=version, inputs=high_inputs, profile="large")
+    return {
+        "low": low.total_monthly_usd,
+        "high": high.total_monthly_usd,
+        "region": region or "any",
+        "complete": low.coverage.complete and high.coverage.complete,
+    }
+
+
+def custom_usage(version: Any, base: str, overrides: dict[str, str]) -> dict[str, float]:
+    """A usage profile with some quantities replaced by the user's own numbers. Unknown names,
+    negative, non-finite or absurd numbers are refused with a message naming the valid ones."""
+    import math
+
+    profile = usage_profile(version, base)
+    for name, raw in overrides.items():
+        if name not in profile:
+            raise ValueError(
+                f"Unknown usage quantity {name!r}; this blueprint has: {', '.join(sorted(profile))}."
+            )
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"Usage {name} must be a number, not {raw!r}.") from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"Usage {name} must be zero or more, not {raw}.")
+        if value > MAX_USAGE:
+            raise ValueError(f"Usage {name}={raw} is beyond any plausible month (max {MAX_USAGE:g}).")
+        profile[name] = value
+    return profile
+
+
+MAX_USAGE = 1e13  # more than a trillion requests or GB a month is a typo, not a forecast

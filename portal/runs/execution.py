@@ -44,7 +44,9 @@ class LogSink:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.seq = run.log_lines_count
-        self.buffer: list[RunLogLine] = []
+        self.exit_code: int | None = (
+            None  # of the last Terraform/Packer process        self.buffer: list[RunLogLine] = []
+        )
         self.flushed_at = time.monotonic()
 
     def __call__(self, line: runner.LogLine) -> None:
@@ -145,7 +147,9 @@ def _redactor(secrets: list[str]) -> runner.Redactor:
     )
 
 
-def _check(result: runner.ProcessResult, what: str) -> None:
+def _check(result: runner.ProcessResult, what: str, sink: LogSink) -> None:
+    """Records the process's exit code on the run and raises when it did not succeed."""
+    sink.exit_code = result.exit_code
     if result.cancelled:
         raise RunCancelled(f"{what} was cancelled.")
     if result.timed_out:
@@ -194,12 +198,12 @@ class TerraformJob:
 
     def init(self) -> None:
         self.sink.note(f"terraform init ({settings.TERRAFORM_BIN})")
-        _check(self.tf.init(), "terraform init")
+        _check(self.tf.init(), "terraform init", self.sink)
 
 
 def execute_plan(job: TerraformJob) -> dict[str, Any]:
     job.init()
-    _check(job.tf.plan(out=PLAN_FILE, destroy=job.run.destroy_plan), "terraform plan")
+    _check(job.tf.plan(out=PLAN_FILE, destroy=job.run.destroy_plan), "terraform plan", job.sink)
     plan_json = job.tf.show_json(PLAN_FILE)
     summary = runner.summarize_plan(plan_json)
     plan_path = job.module_dir / PLAN_FILE
@@ -224,7 +228,7 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
         raise RunFailed("The stored plan file does not match its recorded SHA-256; refusing to apply it.")
     job.sink.note(f"Applying plan of run #{plan_run.pk} (sha256 {plan_run.plan_sha256[:12]}…)")
     job.init()
-    _check(job.tf.apply(PLAN_FILE), "terraform apply")
+    _check(job.tf.apply(PLAN_FILE), "terraform apply", job.sink)
     environment = Environment.objects.get(pk=job.environment.pk)
     if job.run.kind == RunKind.DESTROY:
         environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
@@ -242,6 +246,7 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
     job.init()
     result = job.tf.plan(out=PLAN_FILE, detailed_exitcode=True)
     if result.ok or result.exit_code == 2:
+        job.sink.exit_code = result.exit_code
         drifted = result.exit_code == 2
         changes: list[dict[str, Any]] = []
         if drifted:
@@ -266,7 +271,7 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
     Environment.objects.filter(pk=job.environment.pk).update(
         drift_status=DriftStatus.ERROR, drift_checked_at=timezone.now()
     )
-    _check(result, "terraform plan (drift check)")
+    _check(result, "terraform plan (drift check)", job.sink)
     return {}
 
 
@@ -292,7 +297,7 @@ def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: 
         tick_s=0.5,
         grace_s=settings.RUN_CANCEL_GRACE_S,
     )
-    _check(result, "packer build")
+    _check(result, "packer build", sink)
     if not artifacts:
         raise RunFailed("packer build succeeded but its manifest lists no artifact.")
     MachineImage.objects.create(
@@ -347,7 +352,7 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
         sink.note(error, level="error")
     sink.note(f"Run #{run.pk} {status}.")
     sink.flush()
-    run_complete(run_id=run.pk, status=status, error=error, fields=fields)
+    run_complete(run_id=run.pk, status=status, error=error, fields={**fields, "exit_code": sink.exit_code})
 
 
 @transaction.atomic

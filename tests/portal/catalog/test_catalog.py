@@ -91,6 +91,7 @@ def test_catalog_pages_anonymous_and_signed_in(client, catalog, requester, djang
         response = client.get(list_url)
     html = response.content.decode()
     assert html.count('data-testid="blueprint-card"') == len(catalog)
+    assert html.count('data-testid="cost-range"') == len(catalog) and "incomplete" not in html
     assert "diagram.svg" in html
 
     detail = client.get(reverse("catalog:detail", args=["local-sandbox"])).content.decode()

@@ -42,6 +42,7 @@ def test_plan_apply_destroy_with_outputs_state_and_no_secret_stored(
         "null_resource.app[1]",
     }
     assert apply.status == RunStatus.SUCCEEDED, log_tail(apply)
+    assert apply.exit_code == 0 and apply.worker_host.startswith("test@") and apply.celery_task_id
     environment.refresh_from_db()
     assert environment.status == EnvironmentStatus.ACTIVE
     assert environment.outputs["app_url"]["value"] == "http://sbx.sandbox.local"
@@ -165,7 +166,7 @@ def test_drift_is_detected_after_a_resource_vanishes_from_state(
     environment = make_environment(app_replicas=2)
     plan_and_apply(environment, requester)
     clean = wait_for_run(run_enqueue(kind=RunKind.DRIFT, environment=environment, actor=requester))
-    assert clean.status == RunStatus.SUCCEEDED and clean.drift_detected is False
+    assert clean.status == RunStatus.SUCCEEDED and clean.drift_detected is False and clean.exit_code == 0
 
     state = json.loads(state_latest(environment))
     app = next(r for r in state["resources"] if r["name"] == "app")
@@ -173,7 +174,7 @@ def test_drift_is_detected_after_a_resource_vanishes_from_state(
     state["serial"] += 1
     state_write(environment=environment, body=json.dumps(state).encode(), lock_id="")
     drift = wait_for_run(run_enqueue(kind=RunKind.DRIFT, environment=environment, actor=requester))
-    assert drift.status == RunStatus.SUCCEEDED and drift.drift_detected is True
+    assert drift.status == RunStatus.SUCCEEDED and drift.drift_detected is True and drift.exit_code == 2
     environment.refresh_from_db()
     assert environment.drift_status == "drifted"
     assert any(c["address"] == "null_resource.app[1]" for c in environment.drift_changes)

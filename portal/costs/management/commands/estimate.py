@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from blueprints.inputs import REQUIRED_MESSAGE, validate_inputs
 from blueprints.spec import AWS_REGIONS, TIERS
 from portal.catalog.models import Blueprint
-from portal.costs.services import PROFILES, form_estimate
+from portal.costs.services import PROFILES, custom_usage, form_estimate
 
 
 class Command(BaseCommand):
@@ -28,6 +28,13 @@ class Command(BaseCommand):
             metavar="NAME=VALUE",
             help="A form input, e.g. --set lambda_memory_mb=1024 (repeatable).",
         )
+        parser.add_argument(
+            "--usage",
+            action="append",
+            default=[],
+            metavar="NAME=NUMBER",
+            help="Replace one quantity of the usage profile with your own number (repeatable).",
+        )
         parser.add_argument("--free-tier", action="store_true", help="Apply the AWS free tier.")
         parser.add_argument("--format", choices=["table", "json"], default="table")
 
@@ -41,6 +48,7 @@ class Command(BaseCommand):
         set: list[str],
         free_tier: bool,
         format: str,
+        usage: list[str],
         **options,
     ) -> None:
         found = Blueprint.objects.filter(slug=blueprint, latest_version__isnull=False).first()
@@ -63,7 +71,17 @@ class Command(BaseCommand):
         result.errors = {k: v for k, v in result.errors.items() if v != REQUIRED_MESSAGE}
         if not result.ok:
             raise CommandError("; ".join(f"{k}: {v}" for k, v in result.errors.items()))
-        estimate = form_estimate(version=version, inputs=result, profile=profile, free_tier=free_tier)
+        overrides = {}
+        for item in usage:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise CommandError(f"--usage needs NAME=NUMBER, got {item!r}")
+            overrides[name.strip()] = value.strip()
+        try:
+            quantities = custom_usage(version, profile, overrides) if overrides else profile
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        estimate = form_estimate(version=version, inputs=result, profile=quantities, free_tier=free_tier)
         if format == "json":
             self.stdout.write(
                 json.dumps(

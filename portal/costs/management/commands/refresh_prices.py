@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.costs.pricelist import fetch_report, write_catalog
+from portal.costs.pricelist import PRICE_SPECS, fetch_report, write_catalog
 
 
 class Command(BaseCommand):
@@ -26,19 +26,35 @@ class Command(BaseCommand):
             help="Region to fetch (repeatable; default us-east-1, us-west-2, eu-west-1).",
         )
         parser.add_argument(
-            "--version", default=dt.date.today().isoformat(), help="Catalog date (YYYY-MM-DD)."
+            "--catalog-date",
+            default=dt.date.today().isoformat(),
+            help="Date of the new catalog (YYYY-MM-DD); default today.",
+        )
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="KEY",
+            help="Refresh only these price keys (repeatable); the rest is carried over.",
         )
 
-    def handle(self, *args, regions: list[str], version: str, **options) -> None:
+    def handle(self, *args, regions: list[str], catalog_date: str, only: list[str], **options) -> None:
         regions = regions or ["us-east-1", "us-west-2", "eu-west-1"]
+        specs = None
+        if only:
+            known = {spec.key: spec for spec in PRICE_SPECS}
+            unknown = sorted(set(only) - set(known))
+            if unknown:
+                raise CommandError(f"No Price List mapping for {', '.join(unknown)}.")
+            specs = [known[key] for key in only]
         client = boto3.client("pricing", region_name="us-east-1")  # the API lives in us-east-1
         try:
-            report = fetch_report(client, regions)
+            report = fetch_report(client, regions, specs)
         except (BotoCoreError, ClientError) as exc:
             raise CommandError(f"The Price List API could not be reached: {exc}") from exc
         if not report.entries:
             raise CommandError("The Price List API returned no prices; the catalog was not changed.")
-        path = write_catalog(report.entries, Path(settings.PRICE_CATALOG_DIR), version)
+        path = write_catalog(report.entries, Path(settings.PRICE_CATALOG_DIR), catalog_date)
         self.stdout.write(
             f"wrote {path}: {len(report.entries)} prices from the API; {len(report.problems)} problems"
         )

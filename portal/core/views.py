@@ -6,7 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.accounts.selectors import user_teams
 from portal.core.health import health_report
+from portal.costs.services import with_committed_spend
 
 
 @require_GET
@@ -19,4 +21,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    """The user's teams with their budget and committed monthly spend."""
+    teams = [
+        {"team": team, "committed": team.committed_usd or 0}
+        for team in with_committed_spend(user_teams(request.user)).order_by("name")
+    ]
+    return render(request, "core/home.html", {"teams": teams})

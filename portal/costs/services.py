@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from blueprints.inputs import ValidatedInputs
 from blueprints.inventory import inventory
@@ -121,6 +121,17 @@ def team_committed_spend(team: Any) -> Decimal:
         total=Sum("monthly_cost_usd")
     )["total"]
     return total or Decimal("0")
+
+
+def with_committed_spend(teams: Any) -> Any:
+    """Annotates a Team queryset with `committed_usd` in one query."""
+    from portal.environments.models import EnvironmentStatus
+
+    return teams.annotate(
+        committed_usd=Sum(
+            "environments__monthly_cost_usd", filter=Q(environments__status=EnvironmentStatus.ACTIVE)
+        )
+    )
 
 
 @dataclass(frozen=True)

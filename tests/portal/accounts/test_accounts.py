@@ -58,3 +58,34 @@ def test_user_teams_is_scoped(requester, outsider, platform_admin):
     assert own == {requester.memberships.get().team}
     assert outsider.memberships.get().team not in own
     assert set(user_teams(platform_admin)) == set(Team.objects.all())
+
+
+@pytest.mark.django_db
+def test_home_shows_committed_spend_per_team(client, requester, team, django_assert_max_num_queries):
+    from decimal import Decimal
+
+    from portal.catalog.models import Blueprint
+    from portal.catalog.services import blueprints_sync
+    from portal.environments.models import Environment
+
+    blueprints_sync()
+    version = Blueprint.objects.get(slug="local-sandbox").latest_version
+    for name, status, cost in [
+        ("a-env", "active", "12.50"),
+        ("b-env", "active", "7.25"),
+        ("c-env", "destroyed", "99"),
+    ]:
+        Environment.objects.create(
+            team=team,
+            owner=requester,
+            name=name,
+            blueprint_version=version,
+            tier="dev",
+            status=status,
+            monthly_cost_usd=Decimal(cost),
+        )
+    client.force_login(requester)
+    with django_assert_max_num_queries(6):
+        html = client.get(reverse("home")).content.decode()
+    budgets = html.split('data-testid="budgets"', 1)[1]
+    assert "$19.75" in budgets and "$1000" in budgets

@@ -144,12 +144,39 @@ def _request_event(request: EnvironmentRequest, state: str, actor: Any, note: st
     RequestEvent.objects.create(request=request, state=state, actor=actor, note=note)
 
 
+def _queue_plan(
+    request: EnvironmentRequest,
+    *,
+    actor: Any,
+    ip: str | None,
+    reason: str,
+    action: str,
+    note: str,
+    summary: str,
+) -> Any:
+    """Queues the request's plan (a destroy plan for a destroy request); `note` and `summary` name
+    the run as {run}. Call inside the caller's transaction, with the request row locked."""
+    from portal.runs.models import RunKind
+    from portal.runs.services import run_enqueue
+
+    run = run_enqueue(
+        kind=RunKind.PLAN,
+        actor=actor,
+        environment=request.environment,
+        request=request,
+        destroy_plan=request.kind == RequestKind.DESTROY,
+        reason=reason,
+        ip=ip,
+    )
+    _request_event(request, RequestState.PLANNING, actor, note.format(run=run.pk))
+    audit_record(actor=actor, action=action, target=request, ip=ip, summary=summary.format(run=run.pk))
+    return run
+
+
 @transaction.atomic
 def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> Any:
     """Draft → planning: creates the environment (for a create request) and queues its plan."""
     from portal.environments.services import environment_create
-    from portal.runs.models import RunKind
-    from portal.runs.services import run_enqueue
 
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
     if request.requester_id != actor.pk:
@@ -161,22 +188,14 @@ def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: s
     if request.environment_id is None:
         request.environment = environment_create(request=request, actor=actor)
         request.save(update_fields=["environment"])
-    run = run_enqueue(
-        kind=RunKind.PLAN,
+    run = _queue_plan(
+        request,
         actor=actor,
-        environment=request.environment,
-        request=request,
-        destroy_plan=request.kind == RequestKind.DESTROY,
+        ip=ip,
         reason=f"Plan for request #{request.pk}",
-        ip=ip,
-    )
-    _request_event(request, RequestState.PLANNING, actor, f"Submitted; plan run #{run.pk} queued.")
-    audit_record(
-        actor=actor,
         action="request.submitted",
-        target=request,
-        ip=ip,
-        summary=f"{actor} submitted {request}; plan run #{run.pk} queued.",
+        note="Submitted; plan run #{run} queued.",
+        summary=f"{actor} submitted {request}; plan run #{{run}} queued.",
     )
     return run
 
@@ -488,8 +507,6 @@ def approval_reject(
 @transaction.atomic
 def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> Any:
     """Plans again (a stale plan, or drift since). Approvals survive only if the changes are identical."""
-    from portal.runs.models import RunKind
-    from portal.runs.services import run_enqueue
 
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
     if (
@@ -504,22 +521,14 @@ def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = 
         raise RequestNotAwaiting(
             f"{request} cannot be re-planned while {request.get_state_display().lower()}."
         )
-    run = run_enqueue(
-        kind=RunKind.PLAN,
+    run = _queue_plan(
+        request,
         actor=actor,
-        environment=request.environment,
-        request=request,
-        destroy_plan=request.kind == RequestKind.DESTROY,
+        ip=ip,
         reason=f"Re-plan of request #{request.pk}",
-        ip=ip,
-    )
-    _request_event(request, RequestState.PLANNING, actor, f"Re-plan queued as run #{run.pk}.")
-    audit_record(
-        actor=actor,
         action="request.replanned",
-        target=request,
-        ip=ip,
-        summary=f"{actor} re-planned {request}.",
+        note="Re-plan queued as run #{run}.",
+        summary=f"{actor} re-planned {request} (run #{{run}}).",
     )
     return run
 

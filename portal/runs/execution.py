@@ -8,6 +8,7 @@ second.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import shutil
 import time
@@ -44,9 +45,8 @@ class LogSink:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.seq = run.log_lines_count
-        self.exit_code: int | None = (
-            None  # of the last Terraform/Packer process        self.buffer: list[RunLogLine] = []
-        )
+        self.exit_code: int | None = None  # of the last Terraform/Packer process
+        self.buffer: list[RunLogLine] = []
         self.flushed_at = time.monotonic()
 
     def __call__(self, line: runner.LogLine) -> None:
@@ -345,13 +345,17 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
     except Exception as exc:  # a bug must still end the run visibly, never leave it "running"
         log.exception("run %s crashed", run.pk)
         status, error = RunStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}"
-        sink.note(traceback.format_exc(limit=5), level="error")
+        with contextlib.suppress(Exception):
+            sink.note(traceback.format_exc(limit=5), level="error")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)  # it held tfvars with secrets and the plan file
-    if error:
-        sink.note(error, level="error")
-    sink.note(f"Run #{run.pk} {status}.")
-    sink.flush()
+    try:
+        if error:
+            sink.note(error, level="error")
+        sink.note(f"Run #{run.pk} {status}.")
+        sink.flush()
+    except Exception:  # losing the last log lines must not keep the run "running"
+        log.exception("run %s: could not store its last log lines", run.pk)
     run_complete(run_id=run.pk, status=status, error=error, fields={**fields, "exit_code": sink.exit_code})
 
 

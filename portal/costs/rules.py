@@ -131,6 +131,29 @@ def _item(
     )
 
 
+def _usage_items(
+    resource: Resource, pricing: Pricing, per: str, table: tuple[tuple[str, str, str, float], ...]
+) -> list[LineItem]:
+    """One usage-based line per (usage name, price key, label, free allowance) the resource has."""
+    items = []
+    for name, key, label, free in table:
+        if _has(resource, name):
+            quantity = _use(resource, name)
+            items.append(
+                _item(
+                    pricing,
+                    resource,
+                    key,
+                    quantity,
+                    component=label,
+                    usage_based=True,
+                    assumption=f"{_n(quantity)} {per}",
+                    free_base=free,
+                )
+            )
+    return items
+
+
 def _global(pricing: Pricing, key: str) -> Pricing:
     """The pricing to use for a global service: the deployment region's entry if the catalog has
     one, otherwise the GLOBAL_PRICE_REGION entry (same price)."""
@@ -883,24 +906,15 @@ def s3_bucket(resource: Resource, pricing: Pricing) -> list[LineItem]:
                     assumption=f"{_n(quantity)} GB-month (usage profile)",
                 )
             )
-    for name, key, label, free in (
-        ("put_requests", "s3.requests.put", "PUT/COPY/POST/LIST requests", 2_000),
-        ("get_requests", "s3.requests.get", "GET requests", 20_000),
-    ):
-        if _has(resource, name):
-            quantity = _use(resource, name)
-            items.append(
-                _item(
-                    pricing,
-                    resource,
-                    key,
-                    quantity,
-                    component=label,
-                    usage_based=True,
-                    assumption=f"{_n(quantity)} requests/month (usage profile)",
-                    free_base=free,
-                )
-            )
+    items += _usage_items(
+        resource,
+        pricing,
+        "requests/month (usage profile)",
+        (
+            ("put_requests", "s3.requests.put", "PUT/COPY/POST/LIST requests", 2_000),
+            ("get_requests", "s3.requests.get", "GET requests", 20_000),
+        ),
+    )
     return items
 
 
@@ -1177,24 +1191,15 @@ def sns_topic(resource: Resource, pricing: Pricing) -> list[LineItem]:
             free_base=1_000_000,
         )
     ]
-    for name, key, label, free in (
-        ("email_notifications", "sns.email", "Email notifications", 1_000),
-        ("http_notifications", "sns.http", "HTTP notifications", 100_000),
-    ):
-        if _has(resource, name):
-            quantity = _use(resource, name)
-            items.append(
-                _item(
-                    pricing,
-                    resource,
-                    key,
-                    quantity,
-                    component=label,
-                    usage_based=True,
-                    assumption=f"{_n(quantity)} notifications/month (usage)",
-                    free_base=free,
-                )
-            )
+    items += _usage_items(
+        resource,
+        pricing,
+        "notifications/month (usage)",
+        (
+            ("email_notifications", "sns.email", "Email notifications", 1_000),
+            ("http_notifications", "sns.http", "HTTP notifications", 100_000),
+        ),
+    )
     return items
 
 

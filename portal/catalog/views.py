@@ -7,14 +7,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import reswap, retarget
 
-from blueprints.inputs import ValidatedInputs, field_visible, validate_inputs
+from blueprints.inputs import REQUIRED_MESSAGE, ValidatedInputs, field_visible, validate_inputs
 from blueprints.spec import AWS_REGIONS, TIERS
 from portal.accounts.models import Membership
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion
 from portal.catalog.selectors import blueprint_list, blueprint_outputs, blueprint_version_get
-from portal.costs.services import PROFILES, cost_range, form_estimate
+from portal.costs.services import PROFILES, cost_range, custom_usage, form_estimate, usage_profile
 from portal.environments.models import EnvironmentStatus
 from portal.environments.selectors import environment_list
 from portal.requests.services import environment_request_create
@@ -63,6 +64,8 @@ def _cost_panel(
     version: BlueprintVersion, result: ValidatedInputs, options: dict[str, Any]
 ) -> dict[str, Any]:
     """The live estimate for the form; a value the estimator cannot use gives a message, not $0."""
+    if options.get("usage_error"):
+        return {"error": options["usage_error"]}
     try:
         estimate = form_estimate(
             version=version,
@@ -143,12 +146,29 @@ def _form_data(request: HttpRequest, version: BlueprintVersion) -> dict[str, Any
     return data
 
 
-def _options(params: Any) -> dict[str, Any]:
-    profile = params.get("usage_profile", "medium")
-    return {
-        "profile": profile if profile in PROFILES else "medium",
+def _options(params: Any, version: BlueprintVersion) -> dict[str, Any]:
+    """Estimate options: a seed usage profile, or "custom" numbers (usage__<quantity> fields,
+    starting from the medium profile), and the free-tier toggle."""
+    name = params.get("usage_profile", "medium")
+    name = name if name in (*PROFILES, "custom") else "medium"
+    options: dict[str, Any] = {
+        "profile_name": name,
         "free_tier": params.get("free_tier") == "on",
+        "profile": name,
+        "usage_error": "",
     }
+    if name == "custom":
+        overrides = {
+            key[len("usage__") :]: value for key, value in params.items() if key.startswith("usage__")
+        }
+        try:
+            options["profile"] = custom_usage(version, "medium", overrides)
+        except ValueError as exc:
+            options["profile"], options["usage_error"] = "medium", str(exc)
+            options["quantities"] = {**usage_profile(version, "medium"), **overrides}
+            return options
+    options["quantities"] = usage_profile(version, options["profile"])
+    return options
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,7 +189,7 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
     teams = [environment.team] if environment else _request_teams(request.user)
     if not teams:
         raise PermissionDenied("You are not in a team, so you cannot request environments.")
-    options = _options(params)
+    options = _options(params, version)
     if request.method == "GET":
         if environment:
             initial = {
@@ -201,21 +221,36 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
     if team is None:
         result.errors["team"] = "Choose one of your teams."
     if request.htmx:
-        # Validation and estimate as you type: re-render the form region only; nothing is stored.
-        changed_tier = data.get("tier") != request.POST.get("rendered_tier")
-        if changed_tier:
+        # Validation and estimate as you type; nothing is stored. A tier, usage-profile or version
+        # change re-renders the whole form (new defaults); anything else only its messages and cost.
+        structural = (
+            data.get("tier") != request.POST.get("rendered_tier")
+            or options["profile_name"] != request.POST.get("rendered_profile")
+            or (environment is not None and version.version != request.POST.get("rendered_version"))
+        )
+        if data.get("tier") != request.POST.get("rendered_tier"):
             data = {k: v for k, v in data.items() if k in {"name", "tier", "region"}}
             result = validate_inputs(version.as_spec(), data)
+        # While typing, flag wrong values only; missing ones are reported when the form is saved.
+        result.errors = {
+            field: message
+            for field, message in result.errors.items()
+            if message != REQUIRED_MESSAGE and not (field == "name" and not data.get("name"))
+        }
         context = _form_context(
             version,
             {**data, **display},
             result,
             teams,
-            show_errors=not changed_tier,
+            show_errors=True,
             options=options,
             environment=environment,
         )
-        return render(request, "catalog/request_form.html#form", context)
+        if structural:
+            response = render(request, "catalog/request_form.html#form", context)
+            return reswap(retarget(response, "#request-form"), "outerHTML")
+        context["common_fields"] = ["team", "name", "tier", "region"]
+        return render(request, "catalog/request_form.html#live", context)
     if not result.ok:
         context = _form_context(
             version,
@@ -254,7 +289,7 @@ def blueprint_compare(request: HttpRequest, slug: str) -> HttpResponse:
         result = validate_inputs(version.as_spec(), {"name": "compare", "tier": tier, "region": region})
         cells = []
         for profile in PROFILES:
-            panel = _cost_panel(version, result, {"profile": profile, "free_tier": False})
+            panel = _cost_panel(version, result, {"profile": profile, "free_tier": False, "usage_error": ""})
             cells.append(panel)
         rows.append({"tier": tier, "cells": cells})
     return render(

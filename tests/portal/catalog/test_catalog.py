@@ -140,25 +140,39 @@ def test_bad_values_show_errors_and_store_nothing(client, catalog, requester, te
     assert AuditEvent.objects.count() == audit_before
 
 
-def test_htmx_validation_returns_the_form_partial_and_tier_change_loads_defaults(
+def test_htmx_validation_swaps_only_messages_and_cost_and_tier_change_loads_defaults(
     client, catalog, requester, team
 ):
     client.force_login(requester)
     url = reverse("catalog:request", args=["local-sandbox"])
+    common = {
+        "team": team.pk,
+        "tier": "dev",
+        "rendered_tier": "dev",
+        "rendered_profile": "medium",
+        "usage_profile": "medium",
+    }
     partial = client.post(
-        url,
-        {"team": team.pk, "name": "Bad Name", "tier": "dev", "rendered_tier": "dev"},
-        headers={"HX-Request": "true"},
+        url, {**common, "name": "Bad Name", "app_replicas": "99"}, headers={"HX-Request": "true"}
     )
     html = partial.content.decode()
-    assert partial.status_code == 200 and html.lstrip().startswith("<form") and "<html" not in html
-    assert 'data-field="name"' in html
+    assert partial.status_code == 200 and "<html" not in html and "<form" not in html
+    assert 'id="err-name" class="field-error" hx-swap-oob="true"' in html and 'data-field="name"' in html
+    assert 'data-field="app_replicas"' in html and 'id="cost-result"' in html
+    assert 'name="app_replicas"' not in html  # inputs are never re-sent while the user types
+    cleared = client.post(
+        url, {**common, "name": "good-name", "app_replicas": "2"}, headers={"HX-Request": "true"}
+    )
+    assert 'data-field="name"' not in cleared.content.decode()  # the old message is swapped away
+
     tier = client.post(
         url,
-        {"team": team.pk, "name": "ok-name", "tier": "prod", "rendered_tier": "dev", "app_replicas": "1"},
+        {**common, "name": "ok-name", "tier": "prod", "app_replicas": "1"},
         headers={"HX-Request": "true"},
-    ).content.decode()
-    assert 'name="app_replicas"' in tier and 'value="3"' in tier  # prod's default replaced what was typed
+    )
+    assert tier["HX-Retarget"] == "#request-form" and tier["HX-Reswap"] == "outerHTML"
+    html = tier.content.decode()
+    assert 'name="app_replicas"' in html and 'value="3"' in html  # prod's default replaced what was typed
     assert EnvironmentRequest.objects.count() == 0
 
 
@@ -200,3 +214,31 @@ def test_blueprints_list_json_maps_the_seeds(db, capsys):
     assert [seed[:3] for seed in seeds] == ["000", "001", "002", "003", "004"]
     assert rows["local-sandbox"]["seed"] is None
     assert all(row["tiers"] == ["dev", "staging", "prod"] and row["versions"] for row in rows.values())
+
+
+def test_custom_usage_numbers_reprice_and_bad_ones_are_refused(client, catalog, requester, team):
+    client.force_login(requester)
+    url = reverse("catalog:request", args=["lambda-aurora"])
+    base = {
+        "team": team.pk,
+        "name": "usage-env",
+        "tier": "dev",
+        "rendered_tier": "dev",
+        "region": "us-east-1",
+    }
+    hx = {"HX-Request": "true"}
+    medium = client.post(url, {**base, "usage_profile": "medium"}, headers=hx).content.decode()
+    custom = client.post(
+        url, {**base, "usage_profile": "custom", "usage__lambda_requests_per_month": "900000000"}, headers=hx
+    ).content.decode()
+    assert 'data-testid="custom-usage"' in custom
+
+    def total(html):
+        return html.split('data-testid="cost-total">', 1)[1].split("<", 1)[0]
+
+    assert total(custom) != total(medium)
+    for bad, message in [("-5", "zero or more"), ("1e30", "plausible"), ("lots", "must be a number")]:
+        html = client.post(
+            url, {**base, "usage_profile": "custom", "usage__lambda_requests_per_month": bad}, headers=hx
+        ).content.decode()
+        assert message in html and 'data-testid="cost-total"' not in html

@@ -1,0 +1,19 @@
+// Shows or hides form rows that depend on another field (blueprint `show_if`), as the user
+// changes that field. Without JavaScript every row stays usable; the server ignores hidden ones.
+(function () {
+  function applyShowIf(form) {
+    form.querySelectorAll("[data-show-if]").forEach(function (row) {
+      var input = form.elements[row.dataset.showIf];
+      if (!input) return;
+      var current = input.type === "checkbox" ? String(input.checked) : String(input.value);
+      row.hidden = current.toLowerCase() !== row.dataset.showIfEquals;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.form) applyShowIf(event.target.form);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.target.closest ? event.target.closest("form") : null;
+    if (form) applyShowIf(form);
+  });
+})();

@@ -1,0 +1,1 @@
+../../shared/portal_context.tf

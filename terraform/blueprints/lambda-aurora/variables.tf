@@ -1,13 +1,5 @@
-# The portal context (name, tier, team, ...) is in portal_context.tf, shared by all blueprints.
-variable "region" {
-  description = "AWS region to deploy into."
-  type        = string
-  default     = "us-west-2"
-  validation {
-    condition     = contains(["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1"], var.region)
-    error_message = "The region must be one of the regions the platform supports."
-  }
-}
+# The portal context (name, tier, team, ...) is in portal_context.tf and the region in
+# aws_region.tf, both shared with the other blueprints.
 
 # Form fields (each has an entry in blueprint.yaml).
 variable "image_uri" {

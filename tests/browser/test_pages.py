@@ -63,10 +63,17 @@ def test_form_updates_cost_and_defaults_in_place(page, live_server):
     assert page.evaluate("window.__marker") == "no full reload"  # all of it was htmx swaps
 
 
+def is_live_validation(response) -> bool:
+    request = response.request
+    return request.method == "POST" and request.headers.get("hx-request") == "true"
+
+
 def test_a_draft_request_is_saved_from_the_browser(page, live_server):
     page.goto(live_server.url + "/catalog/local-sandbox/request/")
-    page.fill("#id_name", "browser-env")
-    page.wait_for_timeout(600)  # let the as-you-type validation settle
+    # Let the as-you-type validation (an htmx post after a 400 ms pause) answer and settle first.
+    with page.expect_response(is_live_validation):
+        page.fill("#id_name", "browser-env")
+    page.wait_for_function("!document.querySelector('#request-form').classList.contains('htmx-request')")
     page.click("button[name=submit]")
     page.wait_for_url("**/requests/*/")
     assert "saved as a draft" in page.content() and "browser-env" in page.content()

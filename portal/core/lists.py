@@ -16,6 +16,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+# Large columns no list shows; a list defers those of its rows (and of their joined rows), so a page
+# of 100 rows does not drag megabytes of plan JSON, estimates and pinned source files along.
+BLUEPRINT_VERSION_BLOBS = ("blueprint_version__metadata", "blueprint_version__source_files")
+ENVIRONMENT_BLOBS = ("inputs", "outputs", "cost_estimate", "drift_changes", "secret_inputs", "state_password")
+REQUEST_BLOBS = ("inputs", "secret_inputs", "estimate", "plan_estimate", "policy_decision")
+RUN_BLOBS = ("plan_json", "plan_file", "plan_resources")
+
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100

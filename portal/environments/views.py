@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import audit_record, client_ip
 from portal.core.crypto import decrypt_json
-from portal.core.lists import list_page
+from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import platform_admin_required
 from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, StateLock
@@ -21,7 +21,9 @@ from portal.runs.services import RunConflict, run_enqueue
 def environment_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
-        queryset=environment_list_query(user=request.user),
+        queryset=environment_list_query(user=request.user).defer(
+            *ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS
+        ),
         filterset_class=EnvironmentFilterSet,
         template="environments/environment_list.html",
     )

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import client_ip
-from portal.core.lists import list_page
+from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
 from portal.costs.services import team_committed_spend
 from portal.environments.selectors import environment_list
 from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
@@ -37,7 +37,7 @@ STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting)
 def request_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
-        queryset=request_list_query(user=request.user),
+        queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
         filterset_class=RequestFilterSet,
         template="requests/request_list.html",
     )
@@ -95,9 +95,10 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def approval_queue(request: HttpRequest) -> HttpResponse:
     """The first page of what waits for the user's decision, with counts of the whole queue."""
     queue = approval_queue_query(user=request.user)
+    plan_blobs = [f"plan_run__{name}" for name in RUN_BLOBS]
     return list_page(
         request,
-        queryset=queue,
+        queryset=queue.defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS, *plan_blobs),
         filterset_class=ApprovalFilterSet,
         template="requests/approval_queue.html",
         context={"counts": approval_queue_counts(queue)},

@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseStopPolling
 from portal.accounts.selectors import user_is_platform_admin, user_teams
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion, MachineImage
-from portal.core.lists import list_page
+from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, RUN_BLOBS, list_page
 from portal.runs.filtersets import ImageFilterSet, RunFilterSet
 from portal.runs.models import RunKind
 from portal.runs.selectors import run_list as run_list_query
@@ -23,7 +23,9 @@ LOG_PAGE = 500
 def run_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
-        queryset=run_list_query(user=request.user),
+        queryset=run_list_query(user=request.user).defer(
+            *RUN_BLOBS, *(f"environment__{name}" for name in ENVIRONMENT_BLOBS)
+        ),
         filterset_class=RunFilterSet,
         template="runs/run_list.html",
     )
@@ -102,9 +104,13 @@ def run_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def image_list(request: HttpRequest) -> HttpResponse:
-    images = MachineImage.objects.select_related("blueprint_version__blueprint", "run")
-    templates = BlueprintVersion.objects.filter(metadata__has_key="packer_template").select_related(
-        "blueprint"
+    images = MachineImage.objects.select_related("blueprint_version__blueprint", "run").defer(
+        *BLUEPRINT_VERSION_BLOBS, *(f"run__{name}" for name in RUN_BLOBS)
+    )
+    templates = (
+        BlueprintVersion.objects.filter(metadata__has_key="packer_template")
+        .select_related("blueprint")
+        .defer("source_files")
     )
     return list_page(
         request,

@@ -22,6 +22,14 @@ from portal.environments.models import Environment, EnvironmentStatus
 from portal.requests.models import EnvironmentRequest, RequestState
 from portal.runs.models import Run, RunKind, RunStatus
 
+BLOBS = (
+    '."source_files"',
+    '."plan_json"',
+    '."plan_file"',
+    '."cost_estimate"',
+    '."estimate"',
+    '."plan_estimate"',
+)
 ROW = "<tr><td>"  # every list row starts so; the header row has <th> and the empty row a colspan
 
 
@@ -175,6 +183,8 @@ def test_query_count_is_the_same_at_1_and_at_50_rows(client, ctx, page):
         assert rows(client.get(url)) == 50
     assert len(fifty) == len(one), [q["sql"] for q in fifty.captured_queries]
     assert len(one) <= MAX_QUERIES[page], [q["sql"] for q in one.captured_queries]
+    loaded = [blob for q in fifty.captured_queries for blob in BLOBS if blob in q["sql"]]
+    assert loaded == [], "a list loads a large column it never shows"
 
 
 @pytest.mark.parametrize(

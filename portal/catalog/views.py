@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -115,6 +115,8 @@ def _request_setup(request: HttpRequest, slug: str, params: Any) -> tuple[Bluepr
     request for; a user in no team is refused."""
     environment = None
     if params.get("environment"):
+        if not str(params["environment"]).isdigit():
+            raise Http404("No such environment.")
         environment = get_object_or_404(
             environment_list(user=request.user).filter(status=EnvironmentStatus.ACTIVE),
             pk=params["environment"],

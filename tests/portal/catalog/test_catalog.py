@@ -265,6 +265,7 @@ def test_change_form_is_prefilled_from_the_environment_and_keeps_its_name(
     html = client.get(url, {"environment": environment.pk}).content.decode()
     assert 'value="live-env"' in html and "readonly" in html and 'value="kept"' in html
     assert 'name="rendered_version"' in html and "(current)" in html
+    assert client.get(url, {"environment": "junk"}).status_code == 404
     response = post_form(
         client, team, environment=environment.pk, name="renamed", app_replicas="5", tier="staging"
     )

@@ -271,3 +271,11 @@ def test_lists_keep_their_scoping(client, ctx):
     client.force_login(ctx["requester"])  # sees the team's requests, but decides none of its own
     assert rows(client.get(reverse("requests:queue"))) == 0
     assert rows(client.get(reverse("requests:list"))) == 4
+
+
+def test_a_nul_character_in_a_text_filter_is_refused_before_the_database(client, ctx):
+    """PostgreSQL refuses NUL in a string literal; the FilterSet reports it instead of a 500."""
+    _audit(ctx, 0, 3)
+    client.force_login(ctx["platform_admin"])
+    response = client.get(reverse("audit:list"), {"q": "event\x00", "actor": "bob"})
+    assert rows(response) == 2 and 'data-testid="filter-errors"' in response.content.decode()

@@ -114,6 +114,15 @@ CASES = {
         403,
         data=lambda w: {"team": w.environment.team_id, "name": "brand-new", "tier": "dev"},
     ),
+    "catalog-request-validate": Case(
+        "post",
+        lambda w: reverse("catalog:request-validate", args=["local-sandbox"]),
+        "requester",
+        200,
+        "loner",
+        403,
+        data=lambda w: {"team": w.environment.team_id, "name": "brand-new", "tier": "dev"},
+    ),
     "request-list": Case("get", lambda w: reverse("requests:list"), "outsider", 200),
     # Everyone has an approval queue; it lists only what the user may decide (tests/portal/requests).
     "approval-queue": Case("get", lambda w: reverse("requests:queue"), "outsider", 200),

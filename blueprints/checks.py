@@ -29,7 +29,7 @@ from blueprints.spec import (
     blueprint_dirs,
     load_blueprint,
 )
-from portal.costs.rules import RULES
+from portal.costs.engine.rules import RULES
 
 TERRAFORM_ROOT = BLUEPRINTS_DIR.parent
 

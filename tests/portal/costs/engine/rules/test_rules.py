@@ -11,11 +11,19 @@ from typing import Any
 
 import pytest
 
-from portal.costs.catalog import PriceCatalog, load_catalog
-from portal.costs.estimator import FREE, PRICED, UNPRICED, Estimate, Resource, estimate, resources_from_plan
-from portal.costs.rules import FREE_TYPES, RULES
+from portal.costs.engine.estimator import (
+    FREE,
+    PRICED,
+    UNPRICED,
+    Estimate,
+    Resource,
+    estimate,
+    resources_from_plan,
+)
+from portal.costs.engine.prices import PriceCatalog, load_catalog
+from portal.costs.engine.rules import FREE_TYPES, RULES
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[5]
 REGION = "us-east-1"
 
 

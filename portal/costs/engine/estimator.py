@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from portal.costs.catalog import PriceCatalog, PriceEntry, UnknownPrice
+from portal.costs.engine.prices import PriceCatalog, PriceEntry, UnknownPrice
 
 HOURS_PER_MONTH = 730.0
 PRICED, FREE, UNPRICED = "priced", "free", "unpriced"

@@ -3,9 +3,9 @@ import time
 import pytest
 import redis
 
+from portal.celery import app
 from portal.core.models import WorkerPing
 from tests.processes import wait_until
-from portal.celery import app
 from workers.heartbeat import HEARTBEAT_KEY_PREFIX
 
 

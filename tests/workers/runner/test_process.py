@@ -110,15 +110,8 @@ def test_cancel_sends_sigint_first(tmp_path):
     )
     lines = Lines()
 
-    result = stream_process(
-        python(script),
-        cwd=tmp_path,
-        env=minimal_env(home=tmp_path, cli_config=None),
-        on_line=lines,
-        redactor=Redactor(),
-        timeout_s=20,
-        should_cancel=lambda: "ready" in lines.messages,
-        grace_s=5,
+    result, _ = run(
+        python(script), tmp_path, on_line=lines, should_cancel=lambda: "ready" in lines.messages, grace_s=5
     )
 
     assert result.cancelled and not result.timed_out
@@ -138,15 +131,8 @@ def test_process_ignoring_sigint_and_sigterm_is_killed(tmp_path):
     )
     lines = Lines()
 
-    result = stream_process(
-        python(script),
-        cwd=tmp_path,
-        env=minimal_env(home=tmp_path, cli_config=None),
-        on_line=lines,
-        redactor=Redactor(),
-        timeout_s=20,
-        should_cancel=lambda: "ready" in lines.messages,
-        grace_s=0.5,
+    result, _ = run(
+        python(script), tmp_path, on_line=lines, should_cancel=lambda: "ready" in lines.messages, grace_s=0.5
     )
 
     assert result.cancelled

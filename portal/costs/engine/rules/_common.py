@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from portal.costs.engine.estimator import FREE, HOURS_PER_MONTH, LineItem, Pricing, Resource
+from portal.costs.engine.estimator import HOURS_PER_MONTH, LineItem, Pricing, Resource
 from portal.costs.engine.prices import UnknownPrice
 
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
@@ -141,22 +141,6 @@ def _global(pricing: Pricing, key: str) -> Pricing:
         GLOBAL_PRICE_REGION,
         free_tier=pricing.free_tier,
         discount_factor=pricing.discount_factor,
-    )
-
-
-def _no_charge(resource: Resource, component: str, reason: str) -> LineItem:
-    return LineItem(
-        resource_type=resource.type,
-        resource_address=resource.address,
-        component=component,
-        service="",
-        unit="",
-        quantity=0.0,
-        unit_price_usd=0.0,
-        monthly_usd=0.0,
-        usage_based=False,
-        assumption=reason,
-        status=FREE,
     )
 
 

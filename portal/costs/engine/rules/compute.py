@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from portal.costs.engine.estimator import LineItem, Pricing, PricingRule, Resource
+from portal.costs.engine.estimator import LineItem, Pricing, PricingRule, Resource, free_item
 from portal.costs.engine.rules._common import (
     Unsupported,
     _block,
@@ -14,7 +14,6 @@ from portal.costs.engine.rules._common import (
     _has,
     _hours,
     _n,
-    _no_charge,
     _num,
     _source,
     _text,
@@ -168,7 +167,7 @@ def ebs_snapshots(resource: Resource, pricing: Pricing) -> list[LineItem]:
     """EBS snapshot storage (aws_dlm_lifecycle_policy, aws_ebs_snapshot). Usage: snapshot_gb, the
     GB-months the snapshots hold (incremental: one full copy of the used blocks plus changes)."""
     if _text(resource.attributes.get("state"), "ENABLED") == "DISABLED":
-        return [_no_charge(resource, "Snapshots", "policy disabled: it takes no snapshots")]
+        return [free_item(resource, "Snapshots", "policy disabled: it takes no snapshots")]
     snapshot_gb = _use(resource, "snapshot_gb")
     return [
         pricing.item(
@@ -238,7 +237,7 @@ def eks_fargate_profile(resource: Resource, pricing: Pricing) -> list[LineItem]:
     EKS on Fargate has no arm64). Usage: vcpu_hours and gb_hours of the pods it runs."""
     if not (_has(resource, "vcpu_hours") or _has(resource, "gb_hours")):
         return [
-            _no_charge(
+            free_item(
                 resource,
                 "Fargate profile",
                 "a profile has no charge of its own; no pod usage is given for it",
@@ -259,7 +258,7 @@ def ecs_task_definition(resource: Resource, pricing: Pricing) -> list[LineItem]:
     the included 20 GiB. Usage: task_hours (hours of one task running a month)."""
     attributes = resource.attributes
     if "FARGATE" not in _blocks(attributes, "requires_compatibilities"):
-        return [_no_charge(resource, "Task definition", "EC2 launch type: its instances are priced")]
+        return [free_item(resource, "Task definition", "EC2 launch type: its instances are priced")]
     platform = _block(attributes, "runtime_platform")
     if _text(platform.get("operating_system_family"), "LINUX") != "LINUX":
         raise Unsupported(resource, f"Fargate on {platform.get('operating_system_family')}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from portal.costs.engine.estimator import HOURS_PER_MONTH, LineItem, Pricing, PricingRule, Resource
+from portal.costs.engine.estimator import HOURS_PER_MONTH, LineItem, Pricing, PricingRule, Resource, free_item
 from portal.costs.engine.rules._common import (
     DAYS_PER_MONTH,
     SECONDS_PER_MONTH,
@@ -16,7 +16,6 @@ from portal.costs.engine.rules._common import (
     _has,
     _item,
     _n,
-    _no_charge,
     _num,
     _source,
     _text,
@@ -136,7 +135,7 @@ def api_gateway_stage(resource: Resource, pricing: Pricing) -> list[LineItem]:
             )
         )
     return items or [
-        _no_charge(
+        free_item(
             resource,
             "Stage",
             "requests are priced on the REST API; no cache cluster"
@@ -300,7 +299,7 @@ def cloudwatch_event_rule(resource: Resource, pricing: Pricing) -> list[LineItem
     attributes = resource.attributes
     if attributes.get("schedule_expression"):
         return [
-            _no_charge(
+            free_item(
                 resource,
                 "Scheduled rule",
                 f"scheduled rules are free ({attributes['schedule_expression']}); the target's "
@@ -309,7 +308,7 @@ def cloudwatch_event_rule(resource: Resource, pricing: Pricing) -> list[LineItem
         ]
     if not _has(resource, "events"):
         return [
-            _no_charge(resource, "Event rule", "events from AWS services are free; no custom events given")
+            free_item(resource, "Event rule", "events from AWS services are free; no custom events given")
         ]
     events = _use(resource, "events")
     return [

@@ -20,6 +20,7 @@ HEAVY = ("django", "celery", "kombu", "redis")
         "portal",
         "portal.costs.engine.estimator",
         "portal.costs.engine.rules",
+        "portal.requests.policy",
         "blueprints.checks",
         "workers.runner",
     ],

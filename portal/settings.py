@@ -248,6 +248,20 @@ RUN_TIMEOUT_S = float(os.environ.get("RUN_TIMEOUT_S", "3600"))
 RUN_CANCEL_GRACE_S = float(os.environ.get("RUN_CANCEL_GRACE_S", "20"))
 # A running run whose worker has not written a heartbeat for this long is failed by the reaper.
 RUN_HEARTBEAT_TIMEOUT_S = float(os.environ.get("RUN_HEARTBEAT_TIMEOUT_S", "90"))
+# The recovery process (`manage.py runs_recover`) looks for such runs this often, so a dead run
+# is failed at most RUN_HEARTBEAT_TIMEOUT_S + RUN_RECOVER_INTERVAL_S after its last heartbeat.
+RUN_RECOVER_INTERVAL_S = float(
+    os.environ.get("RUN_RECOVER_INTERVAL_S", str(min(5.0, max(0.5, RUN_HEARTBEAT_TIMEOUT_S / 10))))
+)
+# How long a worker retries its writes after Terraform ended (outputs, the run's end) through a
+# database outage, and how many log lines it keeps meanwhile.
+RUN_DB_RETRY_S = float(os.environ.get("RUN_DB_RETRY_S", "600"))
+RUN_LOG_BUFFER_LINES = int(os.environ.get("RUN_LOG_BUFFER_LINES", "100000"))
+# Terraform's HTTP state backend retries a failed call (the portal answers 503 while its database
+# is down) this many times, waiting from min to max seconds (doubling): about 95 s by default.
+STATE_HTTP_RETRY_MAX = int(os.environ.get("STATE_HTTP_RETRY_MAX", "12"))
+STATE_HTTP_RETRY_WAIT_MIN_S = int(os.environ.get("STATE_HTTP_RETRY_WAIT_MIN_S", "1"))
+STATE_HTTP_RETRY_WAIT_MAX_S = int(os.environ.get("STATE_HTTP_RETRY_WAIT_MAX_S", "10"))
 # A queued run whose message is in no broker queue for this long is sent again.
 RUN_REQUEUE_AFTER_S = float(os.environ.get("RUN_REQUEUE_AFTER_S", "30"))
 # A plan older than this must be planned again before it can be applied.
@@ -269,7 +283,12 @@ CELERY_TASK_ROUTES = {
     "portal.*": {"queue": "celery"},
 }
 CELERY_BEAT_SCHEDULE = {
-    "reap-and-requeue-runs": {"task": "portal.runs_recover", "schedule": 30.0},
+    # A second line of recovery next to the recovery process, when a worker is alive.
+    "reap-and-requeue-runs": {
+        "task": "portal.runs_recover",
+        "schedule": RUN_RECOVER_INTERVAL_S,
+        "options": {"expires": RUN_RECOVER_INTERVAL_S},  # none pile up while no worker runs
+    },
     "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
     "request-expiry": {"task": "portal.requests_expire", "schedule": 600.0},

@@ -13,6 +13,7 @@ import logging
 import shutil
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from portal.catalog.models import MachineImage
 from portal.core.crypto import decrypt_json, encrypt_json
 from portal.environments.backends import backend_config
 from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
+from portal.runs.database import UNAVAILABLE, Backoff, with_retries
 from portal.runs.lifecycle import run_finished
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
 from portal.runs.services import run_claim
@@ -45,17 +47,28 @@ class RunFailed(Exception):
 
 
 class LogSink:
-    """Buffers LogLines and writes them in order; seq numbers continue across commands."""
+    """Buffers LogLines and writes them in order; seq numbers continue across commands.
+
+    A write that fails because the database is unreachable does not reach Terraform: the lines
+    stay in the buffer and the write is tried again with backoff. The buffer is bounded
+    (RUN_LOG_BUFFER_LINES); past it the oldest unwritten lines are dropped, and a note says how
+    many, so a gap in the stored log is always explained.
+    """
 
     def __init__(self, run: Run) -> None:
         self.run = run
         self.seq = run.log_lines_count
         self.exit_code: int | None = None  # of the last Terraform/Packer process
-        self.buffer: list[RunLogLine] = []
+        self.buffer: deque[RunLogLine] = deque()
+        self.dropped = 0
         self.flushed_at = time.monotonic()
+        self.backoff = Backoff()
 
     def __call__(self, line: LogLine) -> None:
         self.seq += 1
+        if len(self.buffer) >= settings.RUN_LOG_BUFFER_LINES:
+            self.buffer.popleft()
+            self.dropped += 1
         self.buffer.append(
             RunLogLine(
                 run=self.run,
@@ -72,29 +85,77 @@ class LogSink:
     def note(self, message: str, level: str = "info") -> None:
         self(LogLine(stream="portal", level=level, message=message, resource=None, raw=message))
 
-    def flush(self) -> None:
+    def flush(self, *, wait: bool = False) -> None:
+        """Writes the buffered lines. Without ``wait`` a failed write (database unreachable) is
+        left for a later call, after a backoff; with it, the write is retried until
+        RUN_DB_RETRY_S has passed and the last error is raised."""
+        if wait:
+            with_retries(self._write, what=f"run {self.run.pk}: storing log lines")
+            return
+        if not self.backoff.ready():
+            return
+        try:
+            self._write()
+        except UNAVAILABLE:
+            self.backoff.failed()
+        else:
+            self.backoff.succeeded()
+        self.flushed_at = time.monotonic()
+
+    def _write(self) -> None:
+        if self.dropped:
+            dropped, self.dropped = self.dropped, 0
+            self.note(
+                f"{dropped} log lines were dropped: the database was unreachable for longer than "
+                f"the worker's buffer of {settings.RUN_LOG_BUFFER_LINES} lines lasts.",
+                level="warn",
+            )
         if self.buffer:
-            RunLogLine.objects.bulk_create(self.buffer)
-            Run.objects.filter(pk=self.run.pk).update(log_lines_count=self.seq)
-            self.buffer = []
+            batch = list(self.buffer)
+            with transaction.atomic():
+                # ignore_conflicts: a retry after a commit whose answer was lost is a no-op.
+                RunLogLine.objects.bulk_create(batch, ignore_conflicts=True)
+                Run.objects.filter(pk=self.run.pk).update(log_lines_count=batch[-1].seq)
+            for _ in batch:
+                self.buffer.popleft()
         self.flushed_at = time.monotonic()
 
 
 class Heartbeat:
-    """on_tick/should_cancel for the runner: flush logs, heartbeat, and poll the cancel flag."""
+    """on_tick/should_cancel for the runner: flush logs, heartbeat, and poll the cancel flag.
+
+    While the database is unreachable Terraform keeps running: the heartbeat and the cancel poll
+    are skipped (the last cancel flag read stands) and tried again with backoff, and the log
+    says when the outage started and how long it lasted."""
 
     def __init__(self, run: Run, sink: LogSink) -> None:
         self.run, self.sink = run, sink
         self.cancel = False
         self.checked_at = 0.0
+        self.backoff = Backoff()
 
     def tick(self) -> None:
         self.sink.flush()
-        self.cancel = bool(
-            Run.objects.filter(pk=self.run.pk).values_list("cancel_requested", flat=True).first()
-        )
-        Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
         self.checked_at = time.monotonic()
+        if not self.backoff.ready():
+            return
+        try:
+            cancel = Run.objects.filter(pk=self.run.pk).values_list("cancel_requested", flat=True).first()
+            Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+        except UNAVAILABLE as exc:
+            if self.backoff.down_since is None:
+                log.warning("run %s: the database is unreachable (%s)", self.run.pk, exc)
+                self.sink.note(
+                    f"The database is unreachable ({str(exc).strip()[:200]}); the run goes on, "
+                    "and its log lines wait in the worker until the database is back.",
+                    level="warn",
+                )
+            self.backoff.failed()
+            return
+        self.cancel = bool(cancel)
+        down = self.backoff.succeeded()
+        if down is not None:
+            self.sink.note(f"The database is reachable again after {down:.0f} s.", level="warn")
 
     def should_cancel(self) -> bool:
         if time.monotonic() - self.checked_at > 1.0:
@@ -253,14 +314,21 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
     job.sink.note(f"Applying plan of run #{plan_run.pk} (sha256 {plan_run.plan_sha256[:12]}…)")
     job.init()
     _check(job.tf.apply(PLAN_FILE), "terraform apply", job.sink)
-    environment = Environment.objects.get(pk=job.environment.pk)
     if job.run.kind == RunKind.DESTROY:
-        environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
+        status, outputs = EnvironmentStatus.DESTROYED, {}
     else:
         applied = job.tf.applied_outputs
-        environment.outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
-        environment.status = EnvironmentStatus.ACTIVE
-    environment.save(update_fields=["status", "outputs", "updated_at"])
+        status, outputs = (
+            EnvironmentStatus.ACTIVE,
+            applied if applied is not None else mask_outputs(job.tf.output_json()),
+        )
+
+    def save() -> None:
+        environment = Environment.objects.get(pk=job.environment.pk)
+        environment.status, environment.outputs = status, outputs
+        environment.save(update_fields=["status", "outputs", "updated_at"])
+
+    with_retries(save, what=f"run {job.run.pk}: recording the applied environment")
     return {}
 
 
@@ -283,10 +351,13 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
                 {"address": item["address"], "actions": item["actions"], "outside": False}
                 for item in summarize_plan(plan_json).resources
             ]
-        Environment.objects.filter(pk=job.environment.pk).update(
-            drift_status=DriftStatus.DRIFTED if drifted else DriftStatus.IN_SYNC,
-            drift_checked_at=timezone.now(),
-            drift_changes=changes,
+        with_retries(
+            lambda: Environment.objects.filter(pk=job.environment.pk).update(
+                drift_status=DriftStatus.DRIFTED if drifted else DriftStatus.IN_SYNC,
+                drift_checked_at=timezone.now(),
+                drift_changes=changes,
+            ),
+            what=f"run {job.run.pk}: recording the drift check",
         )
         job.sink.note(
             "Drift detected: " + ", ".join(c["address"] for c in changes) if drifted else "No drift."
@@ -324,10 +395,13 @@ def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: 
     _check(result, "packer build", sink)
     if not artifacts:
         raise RunFailed("packer build succeeded but its manifest lists no artifact.")
-    MachineImage.objects.create(
-        blueprint_version=version,
-        run=run,
-        artifacts=[{"region": a.region, "image_id": a.image_id} for a in artifacts],
+    with_retries(
+        lambda: MachineImage.objects.create(
+            blueprint_version=version,
+            run=run,
+            artifacts=[{"region": a.region, "image_id": a.image_id} for a in artifacts],
+        ),
+        what=f"run {run.pk}: recording the image",
     )
     sink.note("Image: " + ", ".join(f"{a.region or 'local'}:{a.image_id}" for a in artifacts))
     return {}
@@ -366,6 +440,8 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
         status, error = RunStatus.TIMED_OUT, str(exc)
     except (RunFailed, RunnerError) as exc:
         status, error = RunStatus.FAILED, str(exc)
+    except UNAVAILABLE as exc:
+        status, error = RunStatus.FAILED, _database_error(exc, sink)
     except Exception as exc:  # a bug must still end the run visibly, never leave it "running"
         log.exception("run %s crashed", run.pk)
         status, error = RunStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}"
@@ -377,16 +453,41 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
         if error:
             sink.note(error, level="error")
         sink.note(f"Run #{run.pk} {status}.")
-        sink.flush()
+        sink.flush(wait=True)
     except Exception:  # losing the last log lines must not keep the run "running"
         log.exception("run %s: could not store its last log lines", run.pk)
-    run_complete(run_id=run.pk, status=status, error=error, fields={**fields, "exit_code": sink.exit_code})
+    with_retries(
+        lambda: run_complete(
+            run_id=run.pk, status=status, error=error, fields={**fields, "exit_code": sink.exit_code}
+        ),
+        what=f"run {run.pk}: recording its end",
+    )
+
+
+def _database_error(exc: BaseException, sink: LogSink) -> str:
+    when = (
+        f"after its last Terraform/Packer process ended with exit code {sink.exit_code}"
+        if sink.exit_code is not None
+        else "before Terraform or Packer started"
+    )
+    return (
+        f"The database was unreachable for longer than {settings.RUN_DB_RETRY_S:.0f} s {when} "
+        f"({type(exc).__name__}: {str(exc).strip()[:200]})."
+    )
 
 
 @transaction.atomic
 def run_complete(*, run_id: int, status: str, error: str, fields: dict[str, Any]) -> Run:
     run = Run.objects.select_for_update().get(pk=run_id)
-    if run.status != RunStatus.RUNNING:  # the reaper got there first; keep its verdict
+    if run.status != RunStatus.RUNNING:
+        # The reaper got there first (the worker's heartbeats could not reach the database):
+        # keep its verdict, which released the lock and moved the request on, but say how the
+        # run really ended.
+        if run.status == RunStatus.FAILED and "the worker later reported" not in run.error:
+            run.error += f" The worker later reported that the run {status}" + (
+                f": {error}" if error else "."
+            )
+            run.save(update_fields=["error"])
         return run
     for key, value in fields.items():
         setattr(run, key, value)

@@ -139,6 +139,7 @@ def run_cancel(*, run: Run, actor: Any, ip: str | None = None) -> Run:
 def runs_reap(*, now: Any = None) -> list[Run]:
     """Fails running runs whose worker stopped heartbeating, and releases their state locks."""
     from portal.runs.lifecycle import run_finished
+    from portal.runs.recovery import reap_reason
 
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.RUN_HEARTBEAT_TIMEOUT_S)
@@ -151,11 +152,7 @@ def runs_reap(*, now: Any = None) -> list[Run]:
             if run.status != RunStatus.RUNNING or run.heartbeat_at >= cutoff:
                 continue
             run.status, run.finished_at = RunStatus.FAILED, now
-            run.error = (
-                f"The worker {run.worker_host or '(unknown)'} stopped heartbeating at "
-                f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC (it crashed or was killed); "
-                "the reaper marked the run failed and released its state lock."
-            )
+            run.error = reap_reason(run)
             run.save(update_fields=["status", "finished_at", "error"])
             run_finished(run)
             audit_record(actor=None, action="run.reaped", target=run, summary=run.error)

@@ -1,0 +1,92 @@
+"""Recovery that needs no live worker: the loop of the recovery process (`manage.py
+runs_recover`), and what the reaper can truthfully say about a run whose heartbeat stopped.
+
+Why a dedicated process: Celery beat only sends messages, so a reaper that is a Celery task runs
+only while some worker lives, which is exactly when it is needed least. The web process serves
+requests and may run many copies or none. A small process that only reads and writes the
+database (and asks Redis which queued runs lost their message) keeps recovering while every
+worker is down, and its loop follows RUN_HEARTBEAT_TIMEOUT_S.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+
+from portal.runs.database import BACKOFF_MAX_S, UNAVAILABLE, Backoff
+from portal.runs.models import Run
+
+log = logging.getLogger(__name__)
+
+
+def worker_alive(worker_host: str) -> bool | None:
+    """Whether the worker process still writes its Redis heartbeat; None when Redis cannot say."""
+    import redis
+
+    from workers.heartbeat import HEARTBEAT_KEY_PREFIX
+
+    if not worker_host:
+        return None
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        return bool(client.exists(HEARTBEAT_KEY_PREFIX + worker_host))
+    except redis.RedisError:
+        return None
+
+
+def reap_reason(run: Run) -> str:
+    """The stored reason of a reaped run: what is known about why its heartbeat stopped."""
+    alive = worker_alive(run.worker_host)
+    if alive is False:
+        why = "its worker process is gone too (no Redis heartbeat): it crashed or was killed"
+    elif alive:
+        why = (
+            "its worker process is still alive (it writes its Redis heartbeat), so the run lost "
+            "its connection to the database or hangs"
+        )
+    else:
+        why = "whether its worker process is alive is unknown (Redis did not answer)"
+    return (
+        f"The worker {run.worker_host or '(unknown)'} stopped heartbeating at "
+        f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC; {why}. The recovery process marked the run "
+        "failed and released its state lock."
+    )
+
+
+def recover_forever(*, should_stop: Callable[[], bool], once: bool = False) -> None:
+    """Reaps dead runs and re-sends lost queued ones every RUN_RECOVER_INTERVAL_S.
+
+    After its own database outage it waits before reaping again: workers skipped their
+    heartbeats while the database was down, and get the time of two backoff steps to write one,
+    so a run that outlived the outage is not mistaken for a dead one.
+    """
+    from portal.runs.services import runs_reap, runs_requeue_lost
+
+    backoff, reap_after = Backoff(), 0.0
+    while not should_stop():
+        started = time.monotonic()
+        try:
+            if started >= reap_after:
+                for run in runs_reap():
+                    log.warning("run %s reaped: %s", run.pk, run.error)
+            runs_requeue_lost()
+        except UNAVAILABLE as exc:
+            if backoff.down_since is None:
+                log.warning("recovery: the database is unreachable (%s)", exc)
+            backoff.failed()
+        except Exception:  # Redis down, or a bug: log it and keep the loop alive
+            log.exception("recovery: one pass failed")
+        else:
+            down = backoff.succeeded()
+            if down is not None:
+                log.warning("recovery: the database is back after %.0f s", down)
+                reap_after = time.monotonic() + 2 * BACKOFF_MAX_S + settings.RUN_RECOVER_INTERVAL_S
+        if once:
+            return
+        pause = settings.RUN_RECOVER_INTERVAL_S - (time.monotonic() - started)
+        while pause > 0 and not should_stop():
+            time.sleep(min(pause, 0.2))
+            pause -= 0.2

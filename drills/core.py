@@ -565,7 +565,8 @@ def execute(
     except Exception as exc:
         failed = next((s.name for s in reversed(drill.steps) if s.outcome == FAILED), None)
         where = f" in step {failed!r}" if failed else ""
-        aws = getattr(exc, "response", None) is not None
+        # AWS answering with an error, or not answering, is a failed drill; anything else is a bug.
+        aws = getattr(exc, "response", None) is not None or type(exc).__module__.startswith("botocore")
         status = STATUS_FAILED if aws else STATUS_ERROR
         reason = f"{describe_error(exc)}{where}"
     finally:

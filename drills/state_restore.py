@@ -4,7 +4,8 @@ It restores a state version (bytes, as the portal stores it) into a scratch work
 blueprint version's pinned files and the environment's inputs, and shows with
 ``terraform plan -detailed-exitcode`` that the restored state matches the configuration
 (exit 0: no changes). t0 is the moment the state is written back; RTO is t0 until the plan
-proves it; RPO (API) is t0 minus the time the state version was saved.
+proves it. RPO (API) is 0: every apply saves a state version before it finishes, so the newest
+version is current (its age is kept as evidence, and the clock adapter can override it).
 """
 
 from __future__ import annotations
@@ -127,9 +128,11 @@ class StateRestoreRunbook(Runbook):
             written = hashlib.sha256((workdir / STATE_FILE).read_bytes()).hexdigest()
             if written != digest:
                 raise DrillFailure("the state written to the workspace differs from the stored version")
-            if self.state_saved_at is not None:
-                drill.recovery_point("terraform-state", self.state_saved_at, at=t0)
-            step.evidence.update(workspace=workspace.name, sha256=written)
+            # Every apply saves a state version before it finishes, so the newest version is
+            # the latest restorable point as of now: nothing changed since it was saved.
+            drill.recovery_point("terraform-state", t0, at=t0)
+            age = (t0 - self.state_saved_at).total_seconds() if self.state_saved_at else None
+            step.evidence.update(workspace=workspace.name, sha256=written, state_version_age_s=age)
         home = workspace / ".home"
         home.mkdir(exist_ok=True)
         tf = Terraform(

@@ -41,7 +41,7 @@ test: $(VENV)/.installed system-test mirror lint
 	$(VENV)/bin/pytest
 
 bench: setup
-	$(PY) manage.py bench
+	$(PY) -m bench
 
 lock:
 	python3 -m venv /tmp/portal-lock-venv && /tmp/portal-lock-venv/bin/pip install -q -r requirements.in

@@ -126,6 +126,26 @@ def _variables(
     return variables
 
 
+def work_folder_write(
+    *,
+    environment: Environment,
+    version: Any,
+    inputs: dict[str, Any],
+    secret_inputs: str,
+    workdir: Path,
+    with_backend: bool = True,
+) -> tuple[Path, dict[str, Any], dict[str, str]]:
+    """Copies the blueprint version's source into `workdir` and writes the tfvars, plus the state
+    backend config unless `with_backend` is False (Terraform then keeps local state). Returns the
+    module folder, the variables and the backend settings. Runs use it; so does `make bench`
+    for its raw-Terraform baseline, which must see exactly the files a run sees."""
+    module_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
+    variables = _variables(environment, version, inputs, secret_inputs)
+    backend_type, backend = backend_config(environment) if with_backend else ("http", None)
+    runner.write_inputs(workdir=module_dir, variables=variables, backend=backend, backend_type=backend_type)
+    return module_dir, variables, backend or {}
+
+
 def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
     """The whole environment of Terraform/Packer: AWS credentials only when the blueprint or the
     S3 state backend needs them, never the portal's own settings."""
@@ -174,11 +194,12 @@ class TerraformJob:
         assert environment is not None
         self.run, self.environment, self.sink = run, environment, sink
         version, inputs, secret_inputs = _source(run)
-        self.module_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
-        variables = _variables(environment, version, inputs, secret_inputs)
-        backend_type, backend = backend_config(environment)
-        runner.write_inputs(
-            workdir=self.module_dir, variables=variables, backend=backend, backend_type=backend_type
+        self.module_dir, variables, backend = work_folder_write(
+            environment=environment,
+            version=version,
+            inputs=inputs,
+            secret_inputs=secret_inputs,
+            workdir=workdir,
         )
         secret_names = {f.name for f in version.fields if f.sensitive}
         secrets = [str(v) for k, v in variables.items() if k in secret_names and v]

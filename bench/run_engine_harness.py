@@ -1,6 +1,7 @@
-"""The harness of the run-engine benchmark (`python manage.py bench --only run_engine`).
+"""The harness of the run-engine benchmark (`python -m bench --only run_engine`).
 
-portal.runs.benchmarks.bench_run_engine runs this script as a child process and reads the
+bench.run_engine.bench_run_engine runs this module (`python -m bench.run_engine_harness`) as a
+child process and reads the
 `name value` lines it prints on stdout; progress goes to stderr. The script builds a throwaway
 portal in a temp dir and never touches the developer's database, Redis or run folders:
 
@@ -12,7 +13,7 @@ portal in a temp dir and never touches the developer's database, Redis or run fo
   time, subcommand and folder of each call to a file, so the bench knows when Terraform ran.
 
 Then this process itself points Django at the same database (the env vars are set before
-django.setup()) and calls portal.runs.benchmarks.measure_run_engine. Every child runs in its own
+django.setup()) and calls bench.run_engine.measure_run_engine. Every child runs in its own
 process group and is stopped in a finally block (SIGTERM, then SIGKILL); each also gets
 PR_SET_PDEATHSIG, so even a kill -9 of this script stops them. The temp dir is removed at the end.
 """
@@ -272,7 +273,7 @@ def main() -> int:
         import django
 
         django.setup()
-        from portal.runs.benchmarks import measure_run_engine
+        from bench.run_engine import measure_run_engine
 
         figures = measure_run_engine(
             times_file=times_file,

@@ -1,7 +1,7 @@
 """The run-engine benchmark: queue latency, orchestration overhead and throughput of real runs.
 
-`bench_run_engine` (registered in portal.core.benchmarks) runs scripts/bench_run_engine.py as a
-child process. That script starts a throwaway portal (fresh SQLite file, its own redis-server,
+`bench_run_engine` (registered in bench.BENCHMARKS) runs bench/run_engine_harness.py as a
+child process. That harness starts a throwaway portal (fresh SQLite file, its own redis-server,
 gunicorn and two Celery workers with concurrency 1, all on loopback) and calls
 `measure_run_engine` against it; this process and its database are never touched.
 
@@ -24,12 +24,11 @@ What is measured, all with the local-sandbox blueprint (null provider, Terraform
 * Throughput: 50 plan runs on 50 environments queued at once on 2 worker processes with
   concurrency 1 each; first Run.created_at to last Run.finished_at.
 
-For a quick try of the harness: BENCH_RUNS=4 BENCH_OVERHEAD_ROUNDS=2 python scripts/bench_run_engine.py
+For a quick try of the harness: BENCH_RUNS=4 BENCH_OVERHEAD_ROUNDS=2 python -m bench.run_engine_harness
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import statistics
@@ -41,8 +40,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SCRIPT = ROOT / "scripts" / "bench_run_engine.py"
+ROOT = Path(__file__).resolve().parent.parent
+HARNESS = "bench.run_engine_harness"
 TIMEOUT_S = 1800.0
 RUNS = 50
 OVERHEAD_ROUNDS = 5
@@ -54,7 +53,7 @@ def bench_run_engine() -> dict[str, float | str]:
     """Runs the benchmark harness in a child process and returns the figures it printed."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", HARNESS], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
     )  # stderr (progress, and log tails on failure) goes straight to the terminal
     try:
         stdout, _ = proc.communicate(timeout=TIMEOUT_S)
@@ -129,14 +128,15 @@ def measure_run_engine(
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
+    from bench.timing import percentile
     from portal.accounts.models import Membership, Role, Team
     from portal.catalog.models import Blueprint
     from portal.catalog.services import blueprints_sync
-    from portal.core.benchmarks import percentile
-    from portal.core.crypto import decrypt_json, encrypt_json
+    from portal.core.crypto import encrypt_json
     from portal.environments.models import Environment
     from portal.environments.services import environment_create
     from portal.requests.models import EnvironmentRequest
+    from portal.runs.execution import work_folder_write
     from portal.runs.models import FINISHED_STATUSES, Run, RunKind, RunLogLine, RunStatus
     from portal.runs.services import run_enqueue
     from workers import runner
@@ -234,21 +234,17 @@ def measure_run_engine(
         return total, in_terraform
 
     def raw_plan_apply(environment: Environment, folder: Path) -> float:
-        """The module copied to a fresh folder (no backend block: local state), the tfvars the
-        portal writes for this environment, the same Terraform binary, CLI config and plugin
-        cache; timed from `init` to the end of `apply`."""
-        module_dir = runner.materialize(version.source_files, folder) / version.entry_dir
-        variables = {
-            "name": environment.name,
-            "tier": environment.tier,
-            "team": environment.team.slug,
-            "cost_centre": environment.team.cost_centre,
-            "blueprint": version.blueprint.slug,
-            "blueprint_version": version.version,
-            **environment.inputs,
-            **decrypt_json(environment.secret_inputs),
-        }
-        (module_dir / runner.TFVARS_FILE).write_text(json.dumps(variables, indent=2, sort_keys=True) + "\n")
+        """The run folder a run of this environment gets, written by the runs' own code but
+        without the backend config (local state); the same Terraform binary, CLI config and
+        plugin cache; timed from `init` to the end of `apply`."""
+        module_dir, _, _ = work_folder_write(
+            environment=environment,
+            version=environment.blueprint_version,
+            inputs=environment.inputs,
+            secret_inputs=environment.secret_inputs,
+            workdir=folder,
+            with_backend=False,
+        )
         Path(settings.TF_PLUGIN_CACHE_DIR).mkdir(parents=True, exist_ok=True)
         env = runner.minimal_env(
             home=folder,

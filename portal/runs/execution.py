@@ -36,7 +36,7 @@ from workers.runner.packer import packer_build
 from workers.runner.process import ProcessResult, RunnerError, minimal_env
 from workers.runner.redaction import DEFAULT_PATTERNS, Redactor
 from workers.runner.terraform import Terraform, changes_digest, summarize_plan
-from workers.runner.workdir import file_sha256, materialize, write_inputs
+from workers.runner.workdir import TFVARS_FILE, file_sha256, materialize, write_inputs
 
 log = logging.getLogger(__name__)
 PLAN_FILE = "plan.tfplan"
@@ -281,6 +281,11 @@ class TerraformJob:
             grace_s=settings.RUN_CANCEL_GRACE_S,
         )
 
+    # Set by run_execute: the plan run whose initialized folder this apply took over.
+    reused_from: int | None = None
+    # Set by execute_plan: keep this folder, initialized, for the apply of this plan.
+    keep_initialized = False
+
     def init(self) -> None:
         self.sink.note(f"terraform init ({settings.TERRAFORM_BIN})")
         _check(self.tf.init(), "terraform init", self.sink)
@@ -292,6 +297,7 @@ def execute_plan(job: TerraformJob) -> dict[str, Any]:
     plan_json = job.tf.show_json(PLAN_FILE)
     summary = summarize_plan(plan_json)
     plan_path = job.module_dir / PLAN_FILE
+    job.keep_initialized = True
     return {
         "plan_file": encrypt_json(base64.b64encode(plan_path.read_bytes()).decode()),
         "plan_sha256": file_sha256(plan_path),
@@ -312,7 +318,12 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
     if file_sha256(plan_path) != plan_run.plan_sha256:
         raise RunFailed("The stored plan file does not match its recorded SHA-256; refusing to apply it.")
     job.sink.note(f"Applying plan of run #{plan_run.pk} (sha256 {plan_run.plan_sha256[:12]}…)")
-    job.init()
+    if job.reused_from is None:
+        job.init()
+    else:
+        job.sink.note(
+            f"Reusing the folder terraform init prepared for plan run #{job.reused_from} on this worker."
+        )
     _check(job.tf.apply(PLAN_FILE), "terraform apply", job.sink)
     if job.run.kind == RunKind.DESTROY:
         status, outputs = EnvironmentStatus.DESTROYED, {}
@@ -415,6 +426,44 @@ EXECUTORS: dict[str, Callable[[TerraformJob], dict[str, Any]]] = {
 }
 
 
+def _initialized_folder(plan_run_id: int) -> Path:
+    return Path(settings.RUNS_WORK_DIR) / "initialized" / f"plan-{plan_run_id}"
+
+
+def initialized_folder_keep(run: Run, *, workdir: Path, module_dir: Path) -> None:
+    """Keeps a successful plan's run folder, initialized (providers linked from the plugin
+    cache, backend configured), so that its apply on this host needs no `terraform init`.
+
+    The inputs and the plan file are removed first (the apply writes the approved plan file
+    from the database); `.terraform/` still holds the state backend settings, so the folder is
+    private to the worker's user. Kept folders older than PLAN_MAX_AGE_S (their plans can no
+    longer be applied) are removed here.
+    """
+    (module_dir / TFVARS_FILE).unlink(missing_ok=True)
+    (module_dir / PLAN_FILE).unlink(missing_ok=True)
+    kept = _initialized_folder(run.pk)
+    kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.rmtree(kept, ignore_errors=True)
+    workdir.rename(kept)
+    too_old = time.time() - settings.PLAN_MAX_AGE_S
+    for folder in kept.parent.iterdir():
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mtime < too_old:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def initialized_folder_take(run: Run, workdir: Path) -> int | None:
+    """Moves the initialized folder of the run's plan to ``workdir`` when this host still has
+    it (the plan ran here); returns the plan run's id, or None (then the apply runs init)."""
+    if run.kind not in (RunKind.APPLY, RunKind.DESTROY) or run.plan_run_id is None:
+        return None
+    try:
+        _initialized_folder(run.plan_run_id).rename(workdir)  # atomic: one apply takes it
+    except OSError:
+        return None
+    return run.plan_run_id
+
+
 def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
     """Claims the run (a duplicate message returns at once), executes it, and records the end."""
     run = run_claim(run_id=run_id, worker_host=worker_host, task_id=task_id)
@@ -426,12 +475,16 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
     workdir = Path(settings.RUNS_WORK_DIR) / f"run-{run.pk}"
     shutil.rmtree(workdir, ignore_errors=True)
     status, error, fields = RunStatus.SUCCEEDED, "", {}
+    job: TerraformJob | None = None
     try:
         sink.note(f"Run #{run.pk} ({run.get_kind_display()}) started on {worker_host}.")
         if run.kind == RunKind.IMAGE_BUILD:
             fields = execute_image_build(run, sink, heartbeat, workdir)
         elif run.kind in EXECUTORS:
-            fields = EXECUTORS[run.kind](TerraformJob(run, sink, heartbeat, workdir))
+            reused_from = initialized_folder_take(run, workdir)
+            job = TerraformJob(run, sink, heartbeat, workdir)
+            job.reused_from = reused_from
+            fields = EXECUTORS[run.kind](job)
         else:
             raise RunFailed(f"This portal version cannot execute {run.get_kind_display()} runs.")
     except RunCancelled as exc:
@@ -448,6 +501,9 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
         with contextlib.suppress(Exception):
             sink.note(traceback.format_exc(limit=5), level="error")
     finally:
+        if job is not None and job.keep_initialized and status == RunStatus.SUCCEEDED:
+            with contextlib.suppress(OSError):
+                initialized_folder_keep(run, workdir=workdir, module_dir=job.module_dir)
         shutil.rmtree(workdir, ignore_errors=True)  # it held tfvars with secrets and the plan file
     try:
         if error:

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def worker_alive(worker_host: str) -> bool | None:
-    """Whether the worker process still writes its Redis heartbeat; None when Redis cannot say."""
+    """Whether the worker process still writes its Redis heartbeat (the last one is at most three
+    intervals old; the key itself lives longer); None when Redis cannot say."""
     import redis
 
     from workers.heartbeat import HEARTBEAT_KEY_PREFIX
@@ -32,9 +33,14 @@ def worker_alive(worker_host: str) -> bool | None:
         return None
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-        return bool(client.exists(HEARTBEAT_KEY_PREFIX + worker_host))
+        last_beat = client.get(HEARTBEAT_KEY_PREFIX + worker_host)
     except redis.RedisError:
         return None
+    try:
+        age = time.time() - float(last_beat or 0)
+    except ValueError:
+        return None
+    return age <= 3 * settings.WORKER_HEARTBEAT_INTERVAL
 
 
 def reap_reason(run: Run) -> str:

@@ -73,6 +73,7 @@ def main() -> None:
                 "TERRAFORM_CLI_CONFIG", str(ROOT / "data" / "terraform" / "terraformrc")
             ),
             "LOG_LEVEL": "INFO",
+            "WORKER_HEARTBEAT_INTERVAL": "0.5",
         }
         os.environ.update(env)
         os.environ.pop("CELERY_BROKER_URL", None)

@@ -40,7 +40,11 @@ def recovery(redis_url, transactional_db, tmp_path):
         redis_url=redis_url,
         db_url=database_url(connection.settings_dict),
         logfile=tmp_path / "recovery.log",
-        extra_env={"RUN_HEARTBEAT_TIMEOUT_S": str(HEARTBEAT_TIMEOUT_S), "RUN_REQUEUE_AFTER_S": "3600"},
+        extra_env={
+            "RUN_HEARTBEAT_TIMEOUT_S": str(HEARTBEAT_TIMEOUT_S),
+            "RUN_REQUEUE_AFTER_S": "3600",
+            "WORKER_HEARTBEAT_INTERVAL": "0.5",  # as the test workers beat
+        },
     )
     process.start()
     yield process
@@ -95,11 +99,15 @@ def test_kill_9_of_the_only_worker_leaves_no_orphan_and_recovery_needs_no_worker
 
 
 def test_a_plan_on_host_a_is_applied_on_host_b_and_an_apply_on_the_plan_host_skips_init(
-    portal_url, make_worker, make_environment, requester, tmp_path
+    portal_url, make_worker, make_environment, requester, tmp_path, settings
 ):
     def host(name: str) -> dict[str, str]:
+        """A host's own data folder. Like real hosts they share configuration only: the keys, and
+        the installed Terraform with its provider mirror and CLI config."""
         data = tmp_path / name
         return {
+            "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+            "TERRAFORM_CLI_CONFIG": settings.TERRAFORM_CLI_CONFIG,
             "PORTAL_DATA_DIR": str(data),
             "RUNS_WORK_DIR": str(data / "runs"),
             "TF_PLUGIN_CACHE_DIR": str(data / "plugin-cache"),

@@ -10,9 +10,11 @@ worker is down, and its loop follows RUN_HEARTBEAT_TIMEOUT_S.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 
@@ -86,6 +88,7 @@ def recover_forever(*, should_stop: Callable[[], bool], once: bool = False) -> N
         except Exception:  # Redis down, or a bug: log it and keep the loop alive
             log.exception("recovery: one pass failed")
         else:
+            _alive_file_touch()
             down = backoff.succeeded()
             if down is not None:
                 log.warning("recovery: the database is back after %.0f s", down)
@@ -96,3 +99,11 @@ def recover_forever(*, should_stop: Callable[[], bool], once: bool = False) -> N
         while pause > 0 and not should_stop():
             time.sleep(min(pause, 0.2))
             pause -= 0.2
+
+
+def _alive_file_touch() -> None:
+    """Marks a pass that reached the database; the compose healthcheck reads the file's age."""
+    path = Path(settings.DATA_DIR) / "recovery.alive"
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()

@@ -77,7 +77,11 @@ def recover_forever(*, should_stop: Callable[[], bool], once: bool = False) -> N
     while not should_stop():
         started = time.monotonic()
         try:
-            if started >= reap_after:
+            if backoff.down_since is not None:
+                Run.objects.exists()  # is the database back?
+                log.warning("recovery: the database is back after %.0f s", backoff.succeeded() or 0.0)
+                reap_after = time.monotonic() + 2 * BACKOFF_MAX_S + settings.RUN_RECOVER_INTERVAL_S
+            if time.monotonic() >= reap_after:
                 for run in runs_reap():
                     log.warning("run %s reaped: %s", run.pk, run.error)
             runs_requeue_lost()
@@ -89,10 +93,6 @@ def recover_forever(*, should_stop: Callable[[], bool], once: bool = False) -> N
             log.exception("recovery: one pass failed")
         else:
             _alive_file_touch()
-            down = backoff.succeeded()
-            if down is not None:
-                log.warning("recovery: the database is back after %.0f s", down)
-                reap_after = time.monotonic() + 2 * BACKOFF_MAX_S + settings.RUN_RECOVER_INTERVAL_S
         if once:
             return
         pause = settings.RUN_RECOVER_INTERVAL_S - (time.monotonic() - started)

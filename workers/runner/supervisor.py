@@ -173,12 +173,12 @@ def _supervise(
     keep = sorted({stdout_fd, stderr_fd, *drain_fds})
     _close_all_but(keep)
 
-    tool = os.fork()
-    if tool == 0:
-        try:
-            _exec_tool(program, argv, env, cwd, stdout_fd, stderr_fd)
-        finally:
-            os._exit(127)
+    try:
+        tool = _spawn_tool(program, argv, env, cwd, stdout_fd, stderr_fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.write(stderr_fd, f"could not start {argv[0]}: {exc}\n".encode())
+        return 127
     os.close(stdout_fd)
     os.close(stderr_fd)
 
@@ -218,32 +218,36 @@ def _begin_stop() -> list[float]:
     return [time.monotonic()]
 
 
-def _exec_tool(
+def _spawn_tool(
     program: str, argv: list[str], env: dict[str, str], cwd: str, out_fd: int, err_fd: int
-) -> None:
-    try:
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(out_fd, 1)
-        os.dup2(err_fd, 2)
-        os.closerange(3, 1 << 20)
-        for sig in (signal.SIGINT, signal.SIGTERM, *_RESET):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        os.chdir(cwd)
-        os.execve(program, argv, env)  # noqa: S606 - argv from the runner, never a shell
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.write(2, f"could not start {argv[0]}: {exc}\n".encode())
+) -> int:
+    """Starts the tool in the supervisor's group with posix_spawn (a vfork: a fork of this
+    worker copy would cost ~10 ms more), default signal handling and an empty signal mask.
+    Every descriptor but 0-2 is close-on-exec by then (the pipes are, and _close_all_but closed
+    the rest)."""
+    os.chdir(cwd)  # posix_spawn has no working-directory option; the supervisor's own is unused
+    return os.posix_spawn(
+        program,
+        argv,
+        env,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, out_fd, 1),
+            (os.POSIX_SPAWN_DUP2, err_fd, 2),
+        ],
+        setsigmask=(),
+        setsigdef=(signal.SIGINT, signal.SIGTERM, PARENT_DIED, KILL_ALL, *_RESET),
+    )
 
 
 def _close_all_but(keep: list[int]) -> None:
-    low = 3
-    for fd in keep:
-        if fd >= low:
-            os.closerange(low, fd)
-            low = fd + 1
-    os.closerange(low, 1 << 20)
+    # Only the descriptors that are open: closing every number up to the limit costs ~10 ms
+    # where close_range(2) is not used.
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):  # the listing's own descriptor, already closed
+                os.close(fd)
 
 
 def _wait_signal(timeout: float | None) -> int | None:

@@ -2,7 +2,7 @@
 
 `bench_run_engine` (registered in bench.BENCHMARKS) runs bench/run_engine_harness.py as a
 child process. That harness starts a throwaway portal (fresh SQLite file, its own redis-server,
-gunicorn and two Celery workers with concurrency 1, all on loopback) and calls
+gunicorn, two Celery workers with concurrency 1 and the recovery process, all on loopback) and calls
 `measure_run_engine` against it; this process and its database are never touched.
 
 What is measured, all with the local-sandbox blueprint (null provider, Terraform 1.0.3 offline):
@@ -19,8 +19,15 @@ What is measured, all with the local-sandbox blueprint (null provider, Terraform
   divided by raw `terraform init`, `plan -out` and `apply plan` in a fresh folder holding the same
   module and tfvars with a local backend. Same binary, CLI config and TF_PLUGIN_CACHE_DIR; rounds
   alternate which goes first; the ratio is of the medians. The portal's time is also split into
-  time inside its six Terraform processes (init, plan, show -json; init, apply, output -json) and
+  time inside its Terraform processes (init, plan, show -json; apply, plus init when the apply
+  lands on another worker than its plan) and
   time outside them (queueing, claiming, files, logs, database, the shim's ~2 ms per command).
+  The same is measured on a generated module of 100 null_resources (`overhead_ratio_100`):
+  a realistic size, where Terraform's own work outweighs the fixed costs.
+* Recovery: the second worker is stopped, an apply is started on the only one left, and that
+  worker is killed with kill -9 and not restarted; seconds from the kill until the harness's
+  recovery process (`manage.py runs_recover`, RUN_HEARTBEAT_TIMEOUT_S=10) has failed the run
+  and its state lock is gone (`recovery_s`; target: the timeout + 10 s).
 * Throughput: 50 plan runs on 50 environments queued at once on 2 worker processes with
   concurrency 1 each; first Run.created_at to last Run.finished_at.
 
@@ -226,7 +233,7 @@ def measure_run_engine(
 
     def portal_plan_apply(environment: Environment) -> tuple[float, float]:
         """Queue->finished of the plan run plus that of the apply run, and the part of it spent
-        inside Terraform processes (init, plan, show -json; init, apply, output -json)."""
+        inside Terraform processes (init, plan, show -json; [init,] apply)."""
         plan_run = run_one(RunKind.PLAN, environment)
         apply_run = run_one(RunKind.APPLY, environment, plan_run=plan_run)
         calls = _terraform_calls(times_file, Path(settings.RUNS_WORK_DIR))

@@ -1,4 +1,4 @@
-"""Starts the local portal: Redis, a Celery worker, Celery beat and the web server.
+"""Starts the local portal: Redis, a Celery worker, Celery beat, the recovery process and the web server.
 
 `make run` prepares the virtualenv, the Terraform mirror, the database and the demo data, then
 execs this script. Every child runs in its own process group, so Ctrl-C (or any child dying)
@@ -167,6 +167,7 @@ def main() -> int:
         sup.start(
             "beat", [*celery, "beat", "--loglevel=INFO", "--schedule", str(DATA / "celerybeat-schedule")], env
         )
+        sup.start("recovery", [sys.executable, "manage.py", "runs_recover"], env)
         sup.start("web", [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}"], env)
         wait_for_web()
         print(

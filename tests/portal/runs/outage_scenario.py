@@ -178,6 +178,7 @@ def main() -> None:
                     "log_lines_count": apply.log_lines_count,
                     "messages": messages,
                     "web_503": (tmp / "web.log").read_text(errors="replace").count(" 503 "),
+                    "web_500": (tmp / "web.log").read_text(errors="replace").count(" 500 "),
                 }
             ),
             flush=True,

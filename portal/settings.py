@@ -181,6 +181,13 @@ TERRAFORM_PROVIDER_MIRROR = os.environ.get(
 # set for the machine's own Terraform use never redirects the portal's runs.
 TERRAFORM_CLI_CONFIG = os.environ.get("TERRAFORM_CLI_CONFIG", str(DATA_DIR / "terraform" / "terraformrc"))
 RUNS_WORK_DIR = Path(os.environ.get("RUNS_WORK_DIR", DATA_DIR / "runs"))
+# The toolchain check (Terraform/Packer versions, providers, AWS identity) is computed once and
+# kept in this file for TOOLCHAIN_MAX_AGE_S; `manage.py toolchain` refreshes it.
+TOOLCHAIN_REPORT_FILE = Path(os.environ.get("TOOLCHAIN_REPORT_FILE", DATA_DIR / "toolchain.json"))
+TOOLCHAIN_MAX_AGE_S = int(os.environ.get("TOOLCHAIN_MAX_AGE_S", "900"))
+TOOLCHAIN_CHECK_AWS = os.environ.get("TOOLCHAIN_CHECK_AWS", "1") == "1"
+# Where "what to configure" messages link to (the README's section on AWS and a real Terraform).
+PORTAL_DOCS_URL = os.environ.get("PORTAL_DOCS_URL", "")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portal.catalog import views as catalog_views
 from portal.core import views as core_views
 from portal.environments import state_views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalog/", include("portal.catalog.urls")),
+    path("toolchain/", catalog_views.toolchain, name="toolchain"),
     path("requests/", include("portal.requests.urls")),
     path("environments/", include("portal.environments.urls")),
     path("runs/", include("portal.runs.urls")),

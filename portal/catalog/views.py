@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,8 @@ from portal.audit.services import client_ip
 from portal.catalog.forms import RequestForm
 from portal.catalog.models import BlueprintVersion
 from portal.catalog.selectors import blueprint_list, blueprint_outputs, blueprint_version_get
+from portal.catalog.toolchain import toolchain_facts, toolchain_report, version_readiness
+from portal.core.permissions import platform_admin_required
 from portal.costs.services import PROFILES, cost_range, custom_usage, form_estimate, usage_profile
 from portal.environments.models import EnvironmentStatus
 from portal.environments.selectors import environment_list
@@ -25,9 +28,13 @@ from portal.requests.services import environment_request_create
 @require_GET
 def catalog_list(request: HttpRequest) -> HttpResponse:
     blueprints = list(blueprint_list())
+    facts = toolchain_facts()
     for blueprint in blueprints:
         blueprint.cost_range = cost_range(blueprint.latest_version)
-    return render(request, "catalog/catalog_list.html", {"blueprints": blueprints})
+        blueprint.readiness = version_readiness(blueprint.latest_version, facts)
+    return render(
+        request, "catalog/catalog_list.html", {"blueprints": blueprints, "docs_url": settings.PORTAL_DOCS_URL}
+    )
 
 
 @require_GET
@@ -42,6 +49,8 @@ def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "blueprint": version.blueprint,
             "versions": versions,
             "outputs": blueprint_outputs(version),
+            "readiness": version_readiness(version),
+            "docs_url": settings.PORTAL_DOCS_URL,
         },
     )
 
@@ -92,7 +101,7 @@ def _options(params: Any, version: BlueprintVersion) -> dict[str, Any]:
     name = name if name in (*PROFILES, "custom") else "medium"
     options: dict[str, Any] = {
         "profile_name": name,
-        "free_tier": params.get("free_tier") == "on",
+        "free_tier": params.get("free_tier") == "on" and _free_tier_applies(version),
         "profile": name,
         "usage_error": "",
     }
@@ -144,6 +153,9 @@ def _form_page(
         "profiles": PROFILES,
         "options": options,
         "cost": _cost_panel(version, form.estimate_inputs(), options),
+        "readiness": version_readiness(version),
+        "free_tier_applies": _free_tier_applies(version),
+        "docs_url": settings.PORTAL_DOCS_URL,
     }
     return render(request, template, context, status=status)
 
@@ -241,4 +253,21 @@ def blueprint_compare(request: HttpRequest, slug: str) -> HttpResponse:
             "region": region,
             "regions": AWS_REGIONS if version.blueprint.runtime == "aws" else (),
         },
+    )
+
+
+@require_GET
+@platform_admin_required
+def toolchain(request: HttpRequest) -> HttpResponse:
+    """Platform admins: Terraform and Packer, the providers found, the AWS identity and each
+    blueprint's readiness; `?refresh=1` checks again now."""
+    report = toolchain_report(refresh=request.GET.get("refresh") == "1")
+    context = {"report": report, "facts": report["facts"], "docs_url": settings.PORTAL_DOCS_URL}
+    return render(request, "catalog/toolchain.html", context)
+
+
+def _free_tier_applies(version: BlueprintVersion) -> bool:
+    """The AWS free tier only changes an estimate with AWS resources in it."""
+    return any(
+        str(entry.get("type", "")).startswith("aws_") for entry in version.metadata.get("cost_resources", [])
     )

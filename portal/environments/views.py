@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import audit_record, client_ip
+from portal.catalog.display import input_rows, output_rows
 from portal.core.crypto import decrypt_json
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import platform_admin_required
@@ -13,16 +15,55 @@ from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, StateLock
 from portal.environments.selectors import environment_list as environment_list_query
 from portal.environments.services import state_force_unlock
-from portal.runs.models import RunKind
+from portal.requests.models import EnvironmentRequest, RequestState
+from portal.runs.models import Run, RunKind
 from portal.runs.services import RunConflict, run_enqueue
+
+# What a pending environment (never applied) is waiting on, from its latest request's state.
+PENDING_LABELS = {
+    RequestState.DRAFT: ("pending", "Draft (not submitted)"),
+    RequestState.PLANNING: ("planning", "Planning"),
+    RequestState.AWAITING_APPROVAL: ("awaiting_approval", "Awaiting approval"),
+    RequestState.APPROVED: ("applying", "Applying"),
+    RequestState.APPLYING: ("applying", "Applying"),
+    RequestState.REJECTED: ("rejected", "Rejected (not applied)"),
+    RequestState.CANCELLED: ("cancelled", "Cancelled (not applied)"),
+    RequestState.EXPIRED: ("expired", "Expired (not applied)"),
+}
+
+
+def status_display(
+    status: str, label: str, request_state: str | None, last_run_kind: str | None
+) -> tuple[str, str]:
+    """(badge class, label) for an environment: a pending one says what happened to its request,
+    so a failed plan reads "Plan failed", never "Pending (not applied yet)"."""
+    if status != "pending" or not request_state:
+        return status, label
+    if request_state == RequestState.FAILED:
+        return "failed", "Apply failed" if last_run_kind == RunKind.APPLY else "Plan failed"
+    return PENDING_LABELS.get(request_state, (status, label))
+
+
+def _with_progress(queryset):
+    """Annotates the latest request's state and the latest run's kind (for `status_display`)."""
+    return queryset.annotate(
+        latest_request_state=Subquery(
+            EnvironmentRequest.objects.filter(environment=OuterRef("pk"))
+            .order_by("-created_at", "-pk")
+            .values("state")[:1]
+        ),
+        latest_run_kind=Subquery(
+            Run.objects.filter(environment=OuterRef("pk")).order_by("-created_at", "-pk").values("kind")[:1]
+        ),
+    )
 
 
 @require_GET
 def environment_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
-        queryset=environment_list_query(user=request.user).defer(
-            *ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS
+        queryset=_with_progress(
+            environment_list_query(user=request.user).defer(*ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS)
         ),
         filterset_class=EnvironmentFilterSet,
         template="environments/environment_list.html",
@@ -31,12 +72,30 @@ def environment_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    environment = get_object_or_404(environment_list_query(user=request.user), pk=pk)
+    environment = get_object_or_404(_with_progress(environment_list_query(user=request.user)), pk=pk)
+    status_class, status_label = status_display(
+        environment.status,
+        environment.get_status_display(),
+        environment.latest_request_state,
+        environment.latest_run_kind,
+    )
     return render(
         request,
         "environments/environment_detail.html",
         {
             "environment": environment,
+            "status_class": status_class,
+            "status_label": status_label,
+            "inputs": input_rows(
+                environment.blueprint_version,
+                environment.inputs,
+                [
+                    f.name
+                    for f in environment.blueprint_version.fields
+                    if f.sensitive and environment.secret_inputs
+                ],
+            ),
+            "outputs": output_rows(environment.outputs),
             "runs": environment.runs.select_related("created_by")[:20],
             "state_versions": environment.state_versions.select_related("run")[:20],
             "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),

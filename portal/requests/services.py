@@ -16,6 +16,7 @@ from blueprints.inputs import ValidatedInputs, sensitive_names
 from portal.accounts.models import Membership, Role, Team
 from portal.audit.services import audit_record
 from portal.catalog.models import BlueprintVersion
+from portal.catalog.toolchain import toolchain_guard
 from portal.core.crypto import decrypt_json, encrypt_json
 from portal.requests.models import (
     Approval,
@@ -185,6 +186,7 @@ def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: s
         raise PermissionDenied(
             f"Request #{request.pk} is {request.get_state_display().lower()}, not a draft."
         )
+    toolchain_guard(version=request.blueprint_version)  # refuses what this installation cannot run
     if request.environment_id is None:
         request.environment = environment_create(request=request, actor=actor)
         request.save(update_fields=["environment"])

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import client_ip
+from portal.catalog.display import input_rows, value_text
+from portal.catalog.toolchain import BlueprintNotRunnable
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
 from portal.costs.services import team_committed_spend
 from portal.environments.selectors import environment_list
@@ -30,7 +32,7 @@ from portal.requests.services import (
 )
 from portal.runs.services import RunConflict, RunNotAllowed
 
-STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting)
+STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting, BlueprintNotRunnable)
 
 
 @require_GET
@@ -88,6 +90,18 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     context = _review_context(env_request)
     context["can_decide"] = approval_queue_query(user=request.user).filter(pk=pk).exists()
+    last_run = env_request.runs.order_by("-created_at", "-pk").first()
+    context["state_label"] = (
+        "Plan failed"
+        if env_request.state == "failed" and last_run is not None and last_run.kind == "plan"
+        else env_request.get_state_display()
+    )
+    version = env_request.blueprint_version
+    context["inputs"] = input_rows(version, env_request.inputs, env_request.secret_input_names)
+    labels = {spec.name: spec.label for spec in version.fields}
+    for row in context["diff"]:
+        row["label"] = labels.get(row["name"], row["name"])
+        row["before"], row["after"] = value_text(row["before"]), value_text(row["after"])
     return render(request, "requests/request_detail.html", context)
 
 
@@ -131,7 +145,7 @@ def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: An
 @require_POST
 def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
-        request, pk, environment_request_submit, "Submitted; the plan is running.", actor=request.user
+        request, pk, environment_request_submit, "Submitted: the plan run is queued.", actor=request.user
     )
 
 

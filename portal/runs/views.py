@@ -10,6 +10,7 @@ from django_htmx.http import HttpResponseStopPolling
 from portal.accounts.selectors import user_is_platform_admin, user_teams
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion, MachineImage
+from portal.catalog.toolchain import run_failure_cause
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, RUN_BLOBS, list_page
 from portal.runs.filtersets import ImageFilterSet, RunFilterSet
 from portal.runs.models import RunKind
@@ -17,6 +18,15 @@ from portal.runs.selectors import run_list as run_list_query
 from portal.runs.services import run_cancel, run_enqueue
 
 LOG_PAGE = 500
+CAUSE_SCAN_LINES = 5000
+
+
+def _cause(run) -> str:
+    """One human sentence of why a failed run failed, derived from its log ("" otherwise)."""
+    if run.status not in ("failed", "timed_out"):
+        return ""
+    lines = list(run.log_lines.values_list("message", flat=True)[:CAUSE_SCAN_LINES])
+    return run_failure_cause(run, [*lines, run.error or ""])
 
 
 @require_GET
@@ -43,6 +53,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "last_seq": lines[-1].seq if lines else 0,
             "truncated": run.log_lines_count > LOG_PAGE,
+            "cause": _cause(run),
         },
     )
 
@@ -68,6 +79,7 @@ def run_log(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "last_seq": lines[-1].seq if lines else after,
             "finished": finished,
+            "cause": _cause(run) if finished else "",
         },
     )
     if finished:

@@ -234,6 +234,7 @@ CASES = {
         403,
     ),
     "audit-list": Case("get", lambda w: reverse("audit:list"), "platform_admin", 200, "requester", 403),
+    "toolchain": Case("get", lambda w: reverse("toolchain"), "platform_admin", 200, "requester", 403),
 }
 DENIABLE = {name: case for name, case in CASES.items() if case.denied}
 

@@ -523,6 +523,7 @@ def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = 
         raise RequestNotAwaiting(
             f"{request} cannot be re-planned while {request.get_state_display().lower()}."
         )
+    toolchain_guard(version=request.blueprint_version)
     run = _queue_plan(
         request,
         actor=actor,

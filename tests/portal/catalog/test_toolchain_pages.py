@@ -20,7 +20,7 @@ from portal.catalog.services import blueprints_sync
 from portal.catalog.toolchain import BlueprintNotRunnable, toolchain_facts
 from portal.core.crypto import encrypt_json
 from portal.environments.models import Environment, EnvironmentStatus
-from portal.requests.models import EnvironmentRequest, RequestState
+from portal.requests.models import RequestState
 from portal.requests.policy import ApprovalFact, PolicySpec, RequestFacts, evaluate
 from portal.requests.services import environment_request_create, environment_request_submit
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
@@ -91,9 +91,8 @@ def test_submitting_what_cannot_run_is_refused_and_the_draft_kept(client, reques
     aurora_draft.refresh_from_db()
     assert aurora_draft.state == RequestState.DRAFT and aurora_draft.environment_id is None
     assert Run.objects.count() == 0 and Environment.objects.count() == 0
-    with pytest.raises(BlueprintNotRunnable):
-        with transaction.atomic():
-            environment_request_submit(request=aurora_draft, actor=requester)
+    with pytest.raises(BlueprintNotRunnable), transaction.atomic():
+        environment_request_submit(request=aurora_draft, actor=requester)
     # The draft can still be estimated: the form for it answers with a price.
     estimate = client.get(reverse("catalog:request", args=["lambda-aurora"])).content.decode()
     assert 'data-testid="cost-total"' in estimate
@@ -191,6 +190,8 @@ def test_a_failed_run_leads_with_one_sentence_of_cause(client, requester, failed
     cause = page.index('data-testid="failure-cause"')
     assert TOO_OLD in page[cause : cause + 300]
     assert cause < page.index('data-testid="run-log"')  # above the raw log
+    replan = client.post(reverse("requests:replan", args=[env_request.pk]), follow=True).content.decode()
+    assert "cannot run on this installation" in replan and Run.objects.count() == 1  # nor re-planned
     final = client.get(reverse("runs:log", args=[run.pk]) + "?after=0").content.decode()
     assert TOO_OLD in final  # the live page gets it when the run ends
     other = failed_plan(environment, env_request, ["Error: no valid credential sources found"])
@@ -277,7 +278,8 @@ def test_a_pattern_error_names_the_rule_not_the_help_text(catalog):
     spec = catalog["local-sandbox"].as_spec()
     result = validate_inputs(spec, {"name": "shop-dev", "tier": "dev", "greeting": "héllo 👋"})
     assert result.errors["greeting"] == (
-        "Use only letters, digits, spaces and , . ! ? ' -, at most 200 characters. Not allowed here: “é”, “👋”."
+        "Use only letters, digits, spaces and , . ! ? ' -, at most 200 characters. "
+        "Not allowed here: “é”, “👋”."
     )
     result = validate_inputs(spec, {"name": "shop-dev", "tier": "dev", "image_id": "img 1"})
     assert result.errors["image_id"].endswith("Not allowed here: space.")

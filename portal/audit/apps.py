@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+
+def _on_connection_created(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        from portal.audit.triggers import sqlite_register_flush_function
+
+        sqlite_register_flush_function(connection)
 
 
 class AuditConfig(AppConfig):
     name = "portal.audit"
     label = "audit"
     verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        connection_created.connect(_on_connection_created, dispatch_uid="portal.audit.sqlite_flush_function")

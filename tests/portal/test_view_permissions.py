@@ -225,6 +225,7 @@ CASES = {
         403,
     ),
     "audit-list": Case("get", lambda w: reverse("audit:list"), "platform_admin", 200, "requester", 403),
+    "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
 }
 DENIABLE = {name: case for name, case in CASES.items() if case.denied}
 

@@ -16,3 +16,9 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(_on_connection_created, dispatch_uid="portal.audit.sqlite_flush_function")
+
+        from axes.signals import user_locked_out
+
+        from portal.audit.receivers import audit_login_locked_out
+
+        user_locked_out.connect(audit_login_locked_out, dispatch_uid="portal.audit.login_locked_out")

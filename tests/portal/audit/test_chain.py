@@ -30,15 +30,15 @@ def record(n: int, actor=None, **kwargs) -> list[AuditEvent]:
         ]
 
 
-def verify() -> str:
+def verify(*args: str) -> str:
     out = StringIO()
-    call_command("audit", "verify", stdout=out)
+    call_command("audit", "verify", *args, stdout=out)
     return out.getvalue()
 
 
-def verify_failure() -> str:
+def verify_failure(*args: str) -> str:
     with pytest.raises(CommandError) as failure:
-        verify()
+        verify(*args)
     return str(failure.value)
 
 
@@ -226,3 +226,25 @@ def test_concurrent_writers_produce_one_unbroken_chain():
     assert report.count == threads * per_thread
     prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(set(prev_hashes)) == len(prev_hashes)  # no two events claim the same predecessor
+
+
+@pytest.mark.django_db
+def test_verify_against_a_hash_kept_outside_the_database():
+    events = record(2)
+    assert "intact: 2 events" in verify(f"--expect={events[1].pk}:{events[1].hash}")
+    # Someone with the database rewrites the log from event 1 on and recomputes every hash and the
+    # head: the chain is consistent again, but the hash kept elsewhere no longer matches.
+    triggers_uninstall(connection=connection)
+    rewritten = events[1]
+    rewritten.summary = "nothing to see"
+    new_hash = event_hash(rewritten.chain_fields(), rewritten.prev_hash)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET summary = %s, hash = %s WHERE id = %s",
+            [rewritten.summary, new_hash, rewritten.pk],
+        )
+    AuditChainHead.objects.filter(pk=1).update(last_hash=new_hash)
+    triggers_install(connection=connection)
+    assert "intact: 2 events" in verify()
+    message = verify_failure(f"--expect={events[1].pk}:{events[1].hash}")
+    assert f"event id {events[1].pk} now has hash {new_hash}" in message and "rewritten" in message

@@ -248,3 +248,15 @@ def test_verify_against_a_hash_kept_outside_the_database():
     assert "intact: 2 events" in verify()
     message = verify_failure(f"--expect={events[1].pk}:{events[1].hash}")
     assert f"event id {events[1].pk} now has hash {new_hash}" in message and "rewritten" in message
+
+
+@pytest.mark.django_db
+def test_verify_passes_on_the_demo_data_and_fails_after_a_raw_sql_edit():
+    call_command("seed_demo")
+    count = AuditEvent.objects.count()
+    assert count > 0 and f"intact: {count} events" in verify()
+    first = AuditEvent.objects.order_by("id").first()
+    triggers_uninstall(connection=connection)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET ip_address = '10.9.9.9' WHERE id = %s", [first.pk])
+    assert f"broken at event id {first.pk}" in verify_failure()

@@ -115,9 +115,13 @@ def chain_walk(
             last_id,
             expected_prev,
             ChainBreak(
-                head_event_id,
-                f"the chain head names event {head_event_id} as the last one, but the log ends at "
-                f"event {last_id} (events were deleted from the end or written around the chain)",
+                head_event_id if head_event_id is not None else last_id,
+                f"the chain head names {_event(head_event_id)} as the last one, but the log ends at "
+                f"{_event(last_id)} (events were deleted from the end or written around the chain)",
             ),
         )
     return ChainReport(count, last_id, expected_prev, None)
+
+
+def _event(event_id: int | None) -> str:
+    return "no event" if event_id is None else f"event {event_id}"

@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
+from django.utils import timezone
 
-from portal.audit.chain import GENESIS_HASH, event_hash
+from portal.audit.chain import GENESIS_HASH, Link, chain_walk, event_hash
 from portal.audit.models import AuditChainHead, AuditEvent
 from portal.audit.selectors import audit_chain_verify
 from portal.audit.services import audit_record
@@ -260,3 +261,23 @@ def test_verify_passes_on_the_demo_data_and_fails_after_a_raw_sql_edit():
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET ip_address = '10.9.9.9' WHERE id = %s", [first.pk])
     assert f"broken at event id {first.pk}" in verify_failure()
+
+
+def test_chain_walk_without_a_head_for_existing_events_is_broken():
+    fields = {
+        "created_at": timezone.now(),
+        "actor_id": None,
+        "actor_name": "system",
+        "action": "a.b",
+        "target_type": "",
+        "target_id": "",
+        "target_repr": "",
+        "summary": "s",
+        "ip_address": None,
+        "data": {},
+    }
+    link = Link(event_id=7, fields=fields, prev_hash=GENESIS_HASH, hash=event_hash(fields, GENESIS_HASH))
+    assert chain_walk([link], head_event_id=7, head_hash=link.hash).intact
+    report = chain_walk([link], head_event_id=None, head_hash=GENESIS_HASH)
+    assert report.broken.event_id == 7
+    assert "names no event as the last one, but the log ends at event 7" in report.broken.reason

@@ -1,4 +1,4 @@
-"""Filters over the audit log, shared by the audit page and its CSV export."""
+"""Filters of the audit log, shared by the audit page and its CSV export."""
 
 from __future__ import annotations
 
@@ -7,14 +7,20 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from portal.audit.models import AuditEvent
+from portal.core.lists import ListFilterSet
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
-    """Actor, action, target and a time window; every filter is optional."""
+def _actions() -> list[tuple[str, str]]:
+    actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    return [(action, action) for action in actions]
 
+
+class AuditEventFilterSet(ListFilterSet):
+    """Action, actor, target, a time window (UTC) and a text search; every filter is optional."""
+
+    action = django_filters.ChoiceFilter(choices=_actions, empty_label="All actions")
     actor = django_filters.CharFilter(field_name="actor_name", lookup_expr="iexact", label="Actor")
-    action = django_filters.CharFilter(field_name="action", label="Action")
-    target = django_filters.CharFilter(method="filter_target", label="Target")
+    target = django_filters.CharFilter(method="filter_target", label="Target (app.model:id or name)")
     since = django_filters.IsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
@@ -31,7 +37,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields: list[str] = []
+        fields = ["action", "actor", "target", "since", "until", "q"]
 
     def filter_target(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> QuerySet[AuditEvent]:
         """`app.model:id` (as in the export's target columns) or text in the target's name."""

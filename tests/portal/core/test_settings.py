@@ -98,7 +98,12 @@ def test_a_malformed_key_is_refused_by_position_without_echoing_it(tmp_path):
     )
 
 
-PRODUCTION_ENV = {"PORTAL_ENV": "production", "DEBUG": "false", "SECRET_KEY": "pR0d-" + "x7Kq2-Lm9Z" * 6}
+PRODUCTION_ENV = {
+    "PORTAL_ENV": "production",
+    "DEBUG": "false",
+    "SECRET_KEY": "pR0d-" + "x7Kq2-Lm9Z" * 6,
+    "FIELD_ENCRYPTION_KEYS": KEY_1,
+}
 HTTPS_SETTINGS = (
     "SECURE_SSL_REDIRECT",
     "SECURE_PROXY_SSL_HEADER",
@@ -115,7 +120,8 @@ def https_settings(**env: str) -> dict:
         "import json, django; django.setup(); from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n, None) for n in ({names},)}}))"
     )
-    full_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "PORTAL_ENV"}}
+    unset = {"SECRET_KEY", "DEBUG", "PORTAL_ENV", "FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEY"}
+    full_env = {k: v for k, v in os.environ.items() if k not in unset}
     full_env.update(env)
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60
@@ -124,7 +130,7 @@ def https_settings(**env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_production_mode_turns_on_https_settings_and_env_vars_tune_them():
+def test_production_mode_turns_on_https_settings_and_env_vars_tune_them(tmp_path):
     production = https_settings(**PRODUCTION_ENV)
     assert production == {
         "SECURE_SSL_REDIRECT": True,
@@ -136,12 +142,13 @@ def test_production_mode_turns_on_https_settings_and_env_vars_tune_them():
     }
     tuned = https_settings(**PRODUCTION_ENV, SECURE_HSTS_SECONDS="600", SECURE_SSL_REDIRECT="false")
     assert (tuned["SECURE_HSTS_SECONDS"], tuned["SECURE_SSL_REDIRECT"]) == (600, False)
-    development = https_settings()
+    development = https_settings(PORTAL_DATA_DIR=str(tmp_path))
     assert not any(development[name] for name in HTTPS_SETTINGS)
 
 
 def test_check_deploy_in_production_mode_leaves_only_the_documented_warning(tmp_path):
-    full_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "PORTAL_ENV"}}
+    unset = {"SECRET_KEY", "DEBUG", "PORTAL_ENV", "FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEY"}
+    full_env = {k: v for k, v in os.environ.items() if k not in unset}
     full_env.update(PRODUCTION_ENV, PORTAL_DATA_DIR=str(tmp_path))
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],

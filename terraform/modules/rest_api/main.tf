@@ -70,6 +70,11 @@ resource "aws_cloudwatch_log_group" "access" {
   retention_in_days = var.log_retention_days
 }
 
+# Access logs (here) and execution logs (method settings below) need the account-level API Gateway
+# CloudWatch Logs role in this region, or the first apply fails with "CloudWatch Logs role ARN
+# must be set in account settings to enable logging". It is an account setting, set once by the
+# platform team (terraform/modules/apigateway_account); blueprints using this module declare the
+# prerequisite `apigateway-cloudwatch-role`.
 resource "aws_api_gateway_stage" "this" {
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id

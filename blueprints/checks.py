@@ -472,9 +472,7 @@ def check_function_url_permissions(spec: BlueprintSpec) -> CheckResult:
                 f"{url.address} is public and no aws_lambda_permission grants lambda:InvokeFunction "
                 "with invoked_via_function_url = true (required since October 2025, else 403)"
             )
-    return CheckResult(
-        "public function URLs", spec.slug, "fail" if problems else "ok", "; ".join(problems)
-    )
+    return CheckResult("public function URLs", spec.slug, "fail" if problems else "ok", "; ".join(problems))
 
 
 def _open_cidrs(resource: _Resource) -> list[str]:
@@ -485,14 +483,17 @@ def _open_cidrs(resource: _Resource) -> list[str]:
     if resource.type == "aws_security_group_rule" and _value(body, "type") == "ingress":
         return [
             c
-            for c in _literal_strings(body.get("cidr_blocks")) + _literal_strings(body.get("ipv6_cidr_blocks"))
+            for c in _literal_strings(body.get("cidr_blocks"))
+            + _literal_strings(body.get("ipv6_cidr_blocks"))
             if c in OPEN_CIDRS
         ]
     if resource.type == "aws_security_group":
         found = []
         for rule in body.get("ingress", []) or []:
             if isinstance(rule, dict):
-                cidrs = _literal_strings(rule.get("cidr_blocks")) + _literal_strings(rule.get("ipv6_cidr_blocks"))
+                cidrs = _literal_strings(rule.get("cidr_blocks")) + _literal_strings(
+                    rule.get("ipv6_cidr_blocks")
+                )
                 found += [c for c in cidrs if c in OPEN_CIDRS]
         return found
     return []
@@ -552,7 +553,7 @@ def check_gateway_endpoint_egress(spec: BlueprintSpec) -> CheckResult:
                 continue
             problems.append(
                 f"{group.address} restricts egress but no rule allows the S3 gateway endpoint's prefix "
-                f"list (module.vpc.gateway_endpoint_prefix_list_ids[\"s3\"]); add one or an "
+                f'list (module.vpc.gateway_endpoint_prefix_list_ids["s3"]); add one or an '
                 f"`# {NO_GATEWAY_MARKER} <reason>` comment"
             )
     return CheckResult("S3 endpoint reachable", spec.slug, "fail" if problems else "ok", "; ".join(problems))
@@ -569,7 +570,9 @@ def _rest_api_logging(resources: list[_Resource]) -> list[str]:
         elif r.type == "aws_api_gateway_method_settings":
             for settings in r.body.get("settings", []) or []:
                 level = _value(settings, "logging_level") if isinstance(settings, dict) else None
-                if level not in (None, "OFF") or (isinstance(settings, dict) and settings.get("data_trace_enabled")):
+                if level not in (None, "OFF") or (
+                    isinstance(settings, dict) and settings.get("data_trace_enabled")
+                ):
                     found.append(r.address)
     return found
 
@@ -630,14 +633,18 @@ def check_checkov(checkov_bin: str, root: Path = TERRAFORM_ROOT) -> list[CheckRe
 PRICES_DIR = TERRAFORM_ROOT.parent / "portal" / "costs" / "prices"
 
 
-def check_regions_priced(prices_dir: Path = PRICES_DIR, regions: tuple[str, ...] = AWS_REGIONS) -> CheckResult:
+def check_regions_priced(
+    prices_dir: Path = PRICES_DIR, regions: tuple[str, ...] = AWS_REGIONS
+) -> CheckResult:
     """Every region the request form offers has a price for every key the first region has, so an
     estimate is never silently incomplete (never a silent $0)."""
     import json
 
     catalogs = sorted(prices_dir.glob("aws-*.json"))
     if not catalogs:
-        return CheckResult("offered regions priced", "portal/costs/prices", "fail", "no aws-*.json price catalog")
+        return CheckResult(
+            "offered regions priced", "portal/costs/prices", "fail", "no aws-*.json price catalog"
+        )
     entries = json.loads(catalogs[-1].read_text())["prices"]
     keys: dict[str, set[str]] = {}
     for entry in entries:
@@ -654,3 +661,165 @@ def check_regions_priced(prices_dir: Path = PRICES_DIR, regions: tuple[str, ...]
         "fail" if problems else "ok",
         "; ".join(problems) or f"{', '.join(regions)}: {len(reference)} keys each",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# --with-provider: init + validate (+ plan per tier) against the real AWS provider
+# --------------------------------------------------------------------------------------------
+
+MIN_TERRAFORM = (1, 5, 7)
+#: Data sources the AWS provider answers without calling AWS (so a plan with dummy credentials
+#: can still run). Any other data source reads the account and needs real credentials.
+OFFLINE_DATA_SOURCES = {"aws_iam_policy_document", "aws_partition", "aws_region"}
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAPORTALCHECKDUMMY",
+    "AWS_SECRET_ACCESS_KEY": "portal-check-dummy-secret",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+# An override file merged into the blueprint's provider block for plans with dummy credentials.
+_PLAN_OVERRIDE = """provider "aws" {
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+"""
+
+
+def terraform_version(terraform_bin: str) -> tuple[int, ...] | None:
+    """The binary's version, or None when it does not run."""
+    import json
+
+    try:
+        proc = subprocess.run([terraform_bin, "version", "-json"], capture_output=True, text=True, timeout=60)
+        version = json.loads(proc.stdout)["terraform_version"]
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError):
+        return None
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def _api_data_sources(spec: BlueprintSpec) -> list[str]:
+    found = set()
+    for name, text in spec.files.items():
+        if name.endswith(".tf"):
+            found |= {type_ for type_, _ in hcl.blocks(hcl.parse_text(text), "data")}
+    return sorted(found - OFFLINE_DATA_SOURCES)
+
+
+def _tfvars(spec: BlueprintSpec, tier: str) -> dict[str, Any] | None:
+    """Tier defaults plus the portal's context variables; None when a required field has no
+    default (only a requester can fill it in)."""
+    values = {k: v for k, v in spec.tier_defaults(tier).items() if v is not None}
+    if any(f.required and f.name not in values for f in spec.fields):
+        return None
+    values.update(
+        name=f"check-{spec.slug}"[:30],
+        tier=tier,
+        team="platform",
+        cost_centre="check",
+        blueprint=spec.slug,
+        blueprint_version=spec.version,
+    )
+    if spec.runtime == "aws":
+        values["region"] = AWS_REGIONS[0]
+    return values
+
+
+def check_with_provider(
+    spec: BlueprintSpec, terraform_bin: str, mirror: str | None, env: dict[str, str]
+) -> list[CheckResult]:
+    """`terraform init` + `validate` of an AWS blueprint with the real hashicorp/aws provider,
+    then a plan of each tier with dummy credentials where the blueprint reads nothing from the
+    account. Each step that cannot run says `skipped` and why; none passes silently."""
+    import json
+
+    subject = spec.slug
+    version = terraform_version(terraform_bin)
+    if version is None:
+        return [CheckResult("provider validate", subject, "skipped", f"{terraform_bin} does not run")]
+    if version < MIN_TERRAFORM:
+        return [
+            CheckResult(
+                "provider validate",
+                subject,
+                "skipped",
+                f"TERRAFORM_BIN is Terraform {'.'.join(map(str, version))}; the AWS blueprints need >= 1.5.7",
+            )
+        ]
+    if not provider_available("aws", mirror):
+        return [
+            CheckResult(
+                "provider validate",
+                subject,
+                "skipped",
+                f"hashicorp/aws is not in the provider mirror ({mirror}) "
+                "and PORTAL_TERRAFORM_REGISTRY is not 1",
+            )
+        ]
+    results: list[CheckResult] = []
+    with tempfile.TemporaryDirectory(prefix="provider-check-") as tmp:
+        for name, text in spec.files.items():
+            target = Path(tmp) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        workdir = Path(tmp) / spec.entry_dir
+        for argv in (
+            [terraform_bin, "init", "-backend=false", "-input=false", "-no-color"],
+            [terraform_bin, "validate", "-no-color"],
+        ):
+            proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+            if proc.returncode != 0:
+                output = (proc.stdout + proc.stderr).strip()[-800:]
+                return [CheckResult("provider validate", subject, "fail", f"{argv[1]}: {output}")]
+        results.append(
+            CheckResult(
+                "provider validate",
+                subject,
+                "ok",
+                f"init + validate with Terraform {'.'.join(map(str, version))}",
+            )
+        )
+        readers = _api_data_sources(spec)
+        if readers:
+            reason = "needs AWS credentials: data sources read the account (" + ", ".join(readers) + ")"
+            return [*results, CheckResult("provider plan", subject, "skipped", reason)]
+        (workdir / "zz_portal_check_override.tf").write_text(_PLAN_OVERRIDE)
+        for tier in spec.metadata["tiers"]:
+            values = _tfvars(spec, tier)
+            if values is None:
+                results.append(
+                    CheckResult(
+                        "provider plan", f"{subject}/{tier}", "skipped", "a required field has no default"
+                    )
+                )
+                continue
+            (workdir / "check.auto.tfvars.json").write_text(json.dumps(values))
+            proc = subprocess.run(
+                [terraform_bin, "plan", "-input=false", "-refresh=false", "-lock=false", "-no-color"],
+                cwd=workdir,
+                env={**env, **DUMMY_CREDENTIALS},
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            status = "ok" if proc.returncode == 0 else "fail"
+            results.append(
+                CheckResult(
+                    "provider plan",
+                    f"{subject}/{tier}",
+                    status,
+                    "plan with dummy credentials" if status == "ok" else (proc.stdout + proc.stderr)[-800:],
+                )
+            )
+    return results
+
+
+def run_with_provider(
+    *, terraform_bin: str, mirror: str | None, env: dict[str, str], root: Path = TERRAFORM_ROOT
+) -> list[CheckResult]:
+    terraform_bin = str(Path(shutil.which(terraform_bin) or terraform_bin).resolve())
+    results: list[CheckResult] = []
+    for directory in blueprint_dirs(root / "blueprints"):
+        spec = load_blueprint(directory)
+        if spec.runtime == "aws":
+            results += check_with_provider(spec, terraform_bin, mirror, env)
+    return results

@@ -234,5 +234,7 @@ def parse_report(document: dict | list) -> CheckovReport:
         failed=summary["failed"],
         skipped=summary["skipped"],
         findings=tuple(finding(item) for item in report["results"].get("failed_checks", [])),
-        skipped_without_reason=tuple(finding(item) for item in skipped if len(_suppress_comment(item)) < MIN_REASON),
+        skipped_without_reason=tuple(
+            finding(item) for item in skipped if len(_suppress_comment(item)) < MIN_REASON
+        ),
     )

@@ -23,6 +23,7 @@ import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SKIP_COMMENT = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)\s*(?::\s*(.*))?$")
 # A top-level block header: `resource "type" "name" {`, `data "type" "name" {`, `module "name" {`.
@@ -203,13 +204,13 @@ def run_checkov(checkov_bin: str, root: Path, *, timeout: int = 600) -> CheckovR
     return parse_report(document)
 
 
-def _suppress_comment(item: dict) -> str:
-    comment = (item.get("check_result") or {}).get("suppress_comment") or item.get("suppress_comment") or ""
-    comment = comment.strip()
+def _suppress_comment(item: dict[str, Any]) -> str:
+    result = item.get("check_result") or {}
+    comment = str(result.get("suppress_comment") or item.get("suppress_comment") or "").strip()
     return "" if comment == "No comment provided" else comment
 
 
-def parse_report(document: dict | list) -> CheckovReport:
+def parse_report(document: dict[str, Any] | list[dict[str, Any]]) -> CheckovReport:
     reports = document if isinstance(document, list) else [document]
     report = next((r for r in reports if r.get("check_type") == "terraform"), None)
     if report is None:
@@ -217,7 +218,7 @@ def parse_report(document: dict | list) -> CheckovReport:
         summary = reports[0] if reports else {}
         return CheckovReport(str(summary.get("checkov_version", "")), 0, 0, 0, (), ())
 
-    def finding(item: dict) -> Finding:
+    def finding(item: dict[str, Any]) -> Finding:
         return Finding(
             item["check_id"],
             item.get("check_name", ""),

@@ -263,6 +263,9 @@ TERRAFORM_PROVIDER_MIRROR = os.environ.get(
 # set for the machine's own Terraform use never redirects the portal's runs.
 TERRAFORM_CLI_CONFIG = os.environ.get("TERRAFORM_CLI_CONFIG", str(DATA_DIR / "terraform" / "terraformrc"))
 RUNS_WORK_DIR = Path(os.environ.get("RUNS_WORK_DIR", DATA_DIR / "runs"))
+# checkov, in its own virtualenv (`make checkov`; its pins clash with the portal's). Run by
+# `manage.py blueprints check`, which fails when it is missing.
+CHECKOV_BIN = os.environ.get("CHECKOV_BIN", str(BASE_DIR / ".venv-checkov" / "bin" / "checkov"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")

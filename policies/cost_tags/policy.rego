@@ -1,0 +1,37 @@
+package portal.cost_tags
+
+import rego.v1
+
+required_tags := ["CostCentre", "Team"]
+
+changed(inp) := [r |
+	some r in inp.plan.resource_changes
+	r.mode == "managed"
+	some action in r.change.actions
+	action in {"create", "update"}
+]
+
+# tags_all holds the provider's default_tags merged with the resource's own tags. A resource whose
+# tags_all is only known after apply is judged on its own tags.
+effective_tags(r) := r.change.after.tags_all if is_object(r.change.after.tags_all)
+
+effective_tags(r) := r.change.after.tags if {
+	not is_object(r.change.after.tags_all)
+	is_object(r.change.after.tags)
+}
+
+effective_tags(r) := {} if {
+	not is_object(r.change.after.tags_all)
+	not is_object(r.change.after.tags)
+	object.get(r.change.after, "tags_all", "absent") == null
+}
+
+missing(tags) := [t | some t in required_tags; object.get(tags, t, "") == ""]
+
+violations(inp) := {v |
+	some r in changed(inp)
+	tags := effective_tags(r)
+	gaps := missing(tags)
+	count(gaps) > 0
+	v := {"msg": sprintf("%s: missing cost tags %s", [r.address, concat(", ", gaps)]), "resource": r.address}
+}

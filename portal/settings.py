@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "portal.environments",
     "portal.runs",
     "portal.costs",
+    "portal.policies",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,8 @@ class Policy:
     break_glass: bool = False
     tests: str = ""
     version: int = 1
+    # When set, the policy sees only these resource types in input.plan.resource_changes (faster).
+    resource_types: tuple[str, ...] = ()
 
     def applies_to(self, *, blueprint: str | None, tier: str | None) -> bool:
         if self.blueprints and blueprint not in self.blueprints:
@@ -105,7 +107,10 @@ class PolicyReport:
             "passed": self.passed,
             "counts": {o: sum(1 for r in self.results if r.outcome == o) for o in OUTCOMES},
             "results": [
-                {**asdict(r), "messages": [{"msg": m.msg, "resources": list(m.resources)} for m in r.messages]}
+                {
+                    **asdict(r),
+                    "messages": [{"msg": m.msg, "resources": list(m.resources)} for m in r.messages],
+                }
                 for r in self.results
             ],
         }
@@ -115,7 +120,8 @@ class PolicyReport:
         results = []
         for r in data.get("results", []):
             messages = tuple(
-                PolicyMessage(msg=m["msg"], resources=tuple(m.get("resources", ()))) for m in r.get("messages", [])
+                PolicyMessage(msg=m["msg"], resources=tuple(m.get("resources", ())))
+                for m in r.get("messages", [])
             )
             results.append(PolicyResult(**{**r, "messages": messages}))
         return cls(results=tuple(results))

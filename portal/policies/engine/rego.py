@@ -18,8 +18,10 @@ import os
 import re
 import select
 import signal
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +70,9 @@ def _rego_error_text(exc: Exception, source: str) -> str:
 def _convention_errors(policy: Policy) -> list[str]:
     errors: list[str] = []
     if not NAME_RE.match(policy.name):
-        errors.append(f"Name {policy.name!r}: lowercase letters, digits and underscores, starting with a letter.")
+        errors.append(
+            f"Name {policy.name!r}: lowercase letters, digits and underscores, starting with a letter."
+        )
         return errors
     if policy.severity not in SEVERITIES:
         errors.append(f"Severity {policy.severity!r} is not one of {', '.join(SEVERITIES)}.")
@@ -114,7 +118,9 @@ def _interpreter(policy: Policy, *, with_tests: bool = False) -> Interpreter:
         try:
             rego.add_module(f"{policy.name}_test.rego", policy.tests)
         except Exception as exc:
-            raise PolicyCompileError(f"Compile error in tests: {_rego_error_text(exc, policy.tests)}") from exc
+            raise PolicyCompileError(
+                f"Compile error in tests: {_rego_error_text(exc, policy.tests)}"
+            ) from exc
     return rego
 
 
@@ -163,39 +169,137 @@ def _result(policy: Policy, outcome: str, **kwargs: Any) -> PolicyResult:
     )
 
 
-def evaluate_policy(policy: Policy, input_json: str, *, budget_ms: float = DEFAULT_BUDGET_MS) -> PolicyResult:
+class CompiledPolicies:
+    """A policy set compiled once: one interpreter per valid policy, holding its module and a
+    wrapper rule `data.portal_eval.<name>.result := data.portal.<name>.violations(input)`.
+
+    rego-cpp re-runs its passes over every module and the whole input on each query, so each
+    policy gets its own interpreter, and a policy that lists `resource_types` receives only those
+    resource changes. Querying the wrapper keeps `input` out of the answer's bindings (rego-cpp
+    would copy the whole input into it). Policies that break the convention or do not compile are
+    kept as errors, never evaluated."""
+
+    def __init__(self, policies: Sequence[Policy]) -> None:
+        self.policies = sorted(policies, key=lambda p: p.name)
+        self.problems: dict[str, str] = {}
+        self.interpreters: dict[str, Interpreter] = {}
+        self._lock = threading.Lock()
+        for policy in self.policies:
+            problems = _convention_errors(policy)
+            if not problems:
+                try:
+                    rego = _interpreter(policy)
+                    rego.add_module(
+                        f"{policy.name}.eval.rego",
+                        f"package portal_eval.{policy.name}\n\n"
+                        f"result := data.portal.{policy.name}.violations(input)\n",
+                    )
+                    self.interpreters[policy.name] = rego
+                except PolicyCompileError as exc:
+                    problems = [str(exc)]
+            if problems:
+                self.problems[policy.name] = " ".join(problems)
+
+    def run(
+        self, input_doc: dict[str, Any], *, budget_ms: float, policies: Sequence[Policy] | None = None
+    ) -> Iterator[PolicyResult]:
+        """Evaluates in this process, yielding one result per policy as it completes."""
+        inputs = _InputCache(input_doc)
+        with self._lock:
+            for policy in self.policies if policies is None else policies:
+                yield self._run_one(policy, inputs, budget_ms)
+
+    def _run_one(self, policy: Policy, inputs: _InputCache, budget_ms: float) -> PolicyResult:
+        if policy.name in self.problems:
+            return _result(policy, "error", error=self.problems[policy.name])
+        rego = self.interpreters[policy.name]
+        started = time.perf_counter()
+        output = None
+        error = ""
+        try:
+            rego.set_input_term(inputs.for_types(policy.resource_types))
+            output = rego.query(f"data.portal_eval.{policy.name}.result")
+        except Exception as exc:
+            error = f"Evaluation error: {_rego_error_text(exc, policy.source)}"
+        duration = round((time.perf_counter() - started) * 1000, 3)
+        if output is None:
+            return _result(policy, "error", error=error, duration_ms=duration)
+        if not output.ok():
+            return _result(
+                policy, "error", error=f"Evaluation error: {_output_error(output)}", duration_ms=duration
+            )
+        if duration > budget_ms:
+            return _result(
+                policy,
+                "error",
+                error=f"Exceeded its time budget ({duration:.0f} ms > {budget_ms:.0f} ms).",
+                duration_ms=duration,
+            )
+        values = output.results[0].expressions if output.results else []
+        if not values:
+            return _result(
+                policy,
+                "error",
+                error="`violations(input)` is undefined for this input.",
+                duration_ms=duration,
+            )
+        if not isinstance(values[0], list):
+            return _result(
+                policy, "error", error="`violations(input)` must return a set.", duration_ms=duration
+            )
+        messages = sorted({_normalize(v) for v in values[0]}, key=lambda m: (m.resources, m.msg))
+        outcome = policy.severity if messages else "pass"
+        return _result(policy, outcome, messages=tuple(messages), duration_ms=duration)
+
+
+class _InputCache:
+    """The input as JSON text, whole or narrowed to some resource types, each built once."""
+
+    def __init__(self, input_doc: dict[str, Any]) -> None:
+        self.input_doc = input_doc
+        self._texts: dict[tuple[str, ...], str] = {}
+
+    def for_types(self, types: tuple[str, ...]) -> str:
+        key = tuple(sorted(types))
+        if key not in self._texts:
+            doc = self.input_doc
+            if key:
+                wanted = set(key)
+                plan = dict(doc.get("plan") or {})
+                plan["resource_changes"] = [
+                    rc for rc in plan.get("resource_changes") or [] if rc.get("type") in wanted
+                ]
+                doc = {**doc, "plan": plan}
+            self._texts[key] = json.dumps(doc)
+        return self._texts[key]
+
+
+_COMPILED: OrderedDict[tuple[tuple[str, str], ...], CompiledPolicies] = OrderedDict()
+_COMPILED_LOCK = threading.Lock()
+_COMPILED_MAX = 16
+
+
+def compiled(policies: Sequence[Policy]) -> CompiledPolicies:
+    """The compiled form of a policy set, cached by the policies' names and sources."""
+    key = tuple(sorted((p.name, p.source) for p in policies))
+    with _COMPILED_LOCK:
+        found = _COMPILED.get(key)
+        if found is not None:
+            _COMPILED.move_to_end(key)
+            return found
+    built = CompiledPolicies(policies)
+    with _COMPILED_LOCK:
+        _COMPILED[key] = built
+        while len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    return built
+
+
+def evaluate_policy(
+    policy: Policy, input_doc: dict[str, Any], *, budget_ms: float = DEFAULT_BUDGET_MS
+) -> PolicyResult:
     """Evaluates one policy in this process. Never raises: failures are "error" results."""
-    started = time.perf_counter()
-
-    def elapsed() -> float:
-        return round((time.perf_counter() - started) * 1000, 3)
-
-    problems = _convention_errors(policy)
-    if problems:
-        return _result(policy, "error", error=" ".join(problems), duration_ms=elapsed())
-    try:
-        rego = _interpreter(policy)
-        rego.set_input_term(input_json)
-        output = rego.query(f"x := data.portal.{policy.name}.violations(input)")
-    except Exception as exc:
-        return _result(policy, "error", error=f"Evaluation error: {_rego_error_text(exc, policy.source)}",
-                       duration_ms=elapsed())
-    if not output.ok():
-        return _result(policy, "error", error=f"Evaluation error: {_output_error(output)}", duration_ms=elapsed())
-    duration = elapsed()
-    if duration > budget_ms:
-        return _result(
-            policy, "error", error=f"Exceeded its time budget ({duration:.0f} ms > {budget_ms:.0f} ms).",
-            duration_ms=duration,
-        )
-    if not output.results or "x" not in output.results[0].bindings:
-        return _result(policy, "error", error="`violations(input)` is undefined for this input.", duration_ms=duration)
-    value = output.results[0].bindings["x"]
-    if not isinstance(value, list):
-        return _result(policy, "error", error="`violations(input)` must return a set.", duration_ms=duration)
-    messages = sorted({_normalize(v) for v in value}, key=lambda m: (m.resources, m.msg))
-    outcome = policy.severity if messages else "pass"
-    return _result(policy, outcome, messages=tuple(messages), duration_ms=duration)
+    return next(compiled([policy]).run(input_doc, budget_ms=budget_ms))
 
 
 def _result_to_json(result: PolicyResult) -> bytes:
@@ -203,9 +307,13 @@ def _result_to_json(result: PolicyResult) -> bytes:
     return (json.dumps(report) + "\n").encode()
 
 
-def _evaluate_forked(policies: Sequence[Policy], input_json: str, budget_ms: float) -> list[PolicyResult]:
+def _evaluate_forked(
+    policies: Sequence[Policy], input_doc: dict[str, Any], budget_ms: float
+) -> list[PolicyResult]:
+    # Compiled in this process (compiling never runs a policy), evaluated in forked children.
+    compiled_set = compiled(policies)
     results: list[PolicyResult] = []
-    remaining = list(policies)
+    remaining = list(compiled_set.policies)
     while remaining:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -213,8 +321,8 @@ def _evaluate_forked(policies: Sequence[Policy], input_json: str, budget_ms: flo
             try:
                 os.close(read_fd)
                 with os.fdopen(write_fd, "wb") as out:
-                    for policy in remaining:
-                        out.write(_result_to_json(evaluate_policy(policy, input_json, budget_ms=budget_ms)))
+                    for result in compiled_set.run(input_doc, budget_ms=budget_ms, policies=remaining):
+                        out.write(_result_to_json(result))
                         out.flush()
             finally:
                 os._exit(0)
@@ -225,8 +333,7 @@ def _evaluate_forked(policies: Sequence[Policy], input_json: str, budget_ms: flo
         deadline = time.monotonic() + budget_ms / 1000 + _STARTUP_ALLOWANCE_S
         try:
             while done < len(remaining):
-                wait = deadline - time.monotonic()
-                ready, _, _ = select.select([read_fd], [], [], max(wait, 0))
+                ready, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
                 if not ready:
                     timed_out = True
                     break
@@ -238,7 +345,7 @@ def _evaluate_forked(policies: Sequence[Policy], input_json: str, budget_ms: flo
                     line, buffer = buffer.split(b"\n", 1)
                     results.append(PolicyReport.from_dict({"results": [json.loads(line)]}).results[0])
                     done += 1
-                    deadline = time.monotonic() + budget_ms / 1000 + _STARTUP_ALLOWANCE_S
+                    deadline = time.monotonic() + budget_ms / 1000
         finally:
             os.close(read_fd)
             if timed_out:
@@ -267,13 +374,15 @@ def evaluate(
     isolate: bool = True,
 ) -> PolicyReport:
     """Evaluates every policy against one input document. With `isolate` (the default) the engine
-    runs in a forked child, so a runaway or crashing policy becomes an "error" result."""
+    runs in a forked child, so a runaway or crashing policy becomes an "error" result and the
+    calling process survives."""
     ordered = sorted(policies, key=lambda p: p.name)
-    input_json = json.dumps(input_doc)
-    if isolate and ordered:
-        results = _evaluate_forked(ordered, input_json, budget_ms)
+    if not ordered:
+        return PolicyReport()
+    if isolate:
+        results = _evaluate_forked(ordered, input_doc, budget_ms)
     else:
-        results = [evaluate_policy(p, input_json, budget_ms=budget_ms) for p in ordered]
+        results = list(compiled(ordered).run(input_doc, budget_ms=budget_ms))
     return PolicyReport(results=tuple(sorted(results, key=lambda r: r.policy)))
 
 
@@ -306,5 +415,9 @@ def run_policy_tests(policy: Policy) -> list[RegoTestResult]:
             continue
         value = output.results[0].expressions if output.results else []
         passed = value == [True]
-        results.append(RegoTestResult(policy.name, name, passed, "" if passed else f"evaluated to {value or 'undefined'}"))
+        results.append(
+            RegoTestResult(
+                policy.name, name, passed, "" if passed else f"evaluated to {value or 'undefined'}"
+            )
+        )
     return results

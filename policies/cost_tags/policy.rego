@@ -33,5 +33,6 @@ violations(inp) := {v |
 	tags := effective_tags(r)
 	gaps := missing(tags)
 	count(gaps) > 0
-	v := {"msg": sprintf("%s: missing cost tags %s", [r.address, concat(", ", gaps)]), "resource": r.address}
+	# concat, not sprintf: rego-cpp 1.5.2 quotes a concat() result passed to sprintf's %s.
+	v := {"msg": concat("", [r.address, ": missing cost tags ", concat(", ", gaps)]), "resource": r.address}
 }

@@ -15,7 +15,7 @@ test_missing_cost_centre_denied if {
 	count(vs) == 1
 	some v in vs
 	v.resource == "aws_sqs_queue.q"
-	contains(v.msg, "CostCentre")
+	v.msg == "aws_sqs_queue.q: missing cost tags CostCentre"
 }
 
 test_empty_value_denied if {

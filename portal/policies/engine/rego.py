@@ -180,6 +180,7 @@ class CompiledPolicies:
     kept as errors, never evaluated."""
 
     def __init__(self, policies: Sequence[Policy]) -> None:
+        # Only names and sources matter here (the cache key); metadata comes with each run.
         self.policies = sorted(policies, key=lambda p: p.name)
         self.problems: dict[str, str] = {}
         self.interpreters: dict[str, Interpreter] = {}
@@ -299,7 +300,7 @@ def evaluate_policy(
     policy: Policy, input_doc: dict[str, Any], *, budget_ms: float = DEFAULT_BUDGET_MS
 ) -> PolicyResult:
     """Evaluates one policy in this process. Never raises: failures are "error" results."""
-    return next(compiled([policy]).run(input_doc, budget_ms=budget_ms))
+    return next(compiled([policy]).run(input_doc, budget_ms=budget_ms, policies=[policy]))
 
 
 def _result_to_json(result: PolicyResult) -> bytes:
@@ -313,7 +314,8 @@ def _evaluate_forked(
     # Compiled in this process (compiling never runs a policy), evaluated in forked children.
     compiled_set = compiled(policies)
     results: list[PolicyResult] = []
-    remaining = list(compiled_set.policies)
+    # The cache is keyed by name and source only: severity and scope come from the caller's policies.
+    remaining = sorted(policies, key=lambda p: p.name)
     while remaining:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -382,7 +384,7 @@ def evaluate(
     if isolate:
         results = _evaluate_forked(ordered, input_doc, budget_ms)
     else:
-        results = list(compiled(ordered).run(input_doc, budget_ms=budget_ms))
+        results = list(compiled(ordered).run(input_doc, budget_ms=budget_ms, policies=ordered))
     return PolicyReport(results=tuple(sorted(results, key=lambda r: r.policy)))
 
 

@@ -23,7 +23,9 @@ from portal.policies.engine import (
     PolicyContext,
     PolicyReport,
     PolicyResult,
+    build_input,
     check_policy,
+    evaluate,
     load_policy_dir,
     policies_evaluate_plan,
 )
@@ -214,16 +216,22 @@ def policy_context_for_request(request: Any) -> PolicyContext:
 
 
 def policy_report_for_plan(
-    *, plan_json: dict[str, Any], context: PolicyContext, policies: list[Policy] | None = None
+    *,
+    plan_json: dict[str, Any],
+    context: PolicyContext,
+    policies: list[Policy] | None = None,
+    ignore_scope: bool = False,
 ) -> PolicyReport:
-    """Evaluates `policies` (default: the enabled ones in scope of the context) against a plan."""
-    chosen = (
-        policies
-        if policies is not None
-        else policies_in_scope(blueprint=context.blueprint, tier=context.tier)
-    )
+    """Evaluates `policies` (default: the enabled sets) against a plan. Only those in scope of the
+    context's blueprint and tier run, unless `ignore_scope` (the test-policy page)."""
+    if policies is None:
+        policies = policies_in_scope(blueprint=context.blueprint, tier=context.tier)
+    if ignore_scope:
+        return evaluate(
+            policies, build_input(plan_json=plan_json, context=context), budget_ms=eval_budget_ms()
+        )
     return policies_evaluate_plan(
-        plan_json=plan_json, context=context, policies=chosen, budget_ms=eval_budget_ms()
+        plan_json=plan_json, context=context, policies=policies, budget_ms=eval_budget_ms()
     )
 
 

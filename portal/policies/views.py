@@ -61,7 +61,7 @@ def policy_test(request: HttpRequest) -> HttpResponse:
                 run, tier=form.cleaned_data["tier"], blueprint=form.cleaned_data["blueprint"]
             )
             report = policy_report_for_plan(
-                plan_json=run.plan_json, context=context, policies=list(policies.values())
+                plan_json=run.plan_json, context=context, policies=list(policies.values()), ignore_scope=True
             )
     return render(
         request,

@@ -16,7 +16,8 @@ class PolicySetAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "origin", "updated_at", "updated_by")
     fieldsets = (
         (None, {"fields": ("name", "description", "severity", "break_glass", "enabled")}),
-        ("Scope", {"fields": ("blueprints_text", "tiers_text", "resource_types_text")}),
+        ("Scope", {"fields": ("blueprints_text", "tiers_text")}),
+        ("Input narrowing (speed)", {"fields": ("resource_types_text", "change_fields_text")}),
         ("Rego", {"fields": ("source", "tests")}),
         ("History", {"fields": ("version", "origin", "updated_at", "updated_by")}),
     )
@@ -39,6 +40,7 @@ class PolicySetAdmin(admin.ModelAdmin):
                 blueprints=data["blueprints"],
                 tiers=data["tiers"],
                 resource_types=data["resource_types"],
+                change_fields=data["change_fields"],
                 break_glass=data.get("break_glass", False),
                 enabled=data.get("enabled", True),
             )

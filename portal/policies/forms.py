@@ -25,6 +25,10 @@ class PolicySetForm(forms.ModelForm):
     resource_types_text = _list_field(
         "Resource types", "Comma-separated; only these resource changes reach the policy. Empty means all."
     )
+    change_fields_text = _list_field(
+        "Change fields",
+        "Comma-separated; only these keys of change.before/after reach the policy. Empty: all.",
+    )
 
     class Meta:
         model = PolicySet
@@ -40,12 +44,14 @@ class PolicySetForm(forms.ModelForm):
             self.fields["blueprints_text"].initial = ", ".join(self.instance.blueprints)
             self.fields["tiers_text"].initial = ", ".join(self.instance.tiers)
             self.fields["resource_types_text"].initial = ", ".join(self.instance.resource_types)
+            self.fields["change_fields_text"].initial = ", ".join(self.instance.change_fields)
 
     def clean(self):
         data = super().clean()
         data["blueprints"] = _split(data.get("blueprints_text", ""))
         data["tiers"] = _split(data.get("tiers_text", ""))
         data["resource_types"] = _split(data.get("resource_types_text", ""))
+        data["change_fields"] = _split(data.get("change_fields_text", ""))
         name = data.get("name") or self.instance.name
         if name and data.get("source") is not None:
             policy = Policy(

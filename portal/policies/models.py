@@ -36,6 +36,11 @@ class PolicySet(models.Model):
         blank=True,
         help_text="Only these resource types reach the policy (faster); empty means every resource.",
     )
+    change_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Only these keys of change.before/after reach the policy (faster); empty means all.",
+    )
     break_glass = models.BooleanField(
         default=False, help_text="A break-glass approval may override a denial of this policy."
     )
@@ -63,6 +68,7 @@ class PolicySet(models.Model):
             blueprints=tuple(self.blueprints or ()),
             tiers=tuple(self.tiers or ()),
             resource_types=tuple(self.resource_types or ()),
+            change_fields=tuple(self.change_fields or ()),
             break_glass=self.break_glass,
             source=self.source,
             tests=self.tests,

@@ -38,6 +38,7 @@ METADATA_FIELDS = (
     "blueprints",
     "tiers",
     "resource_types",
+    "change_fields",
     "break_glass",
     "enabled",
 )
@@ -140,6 +141,7 @@ def policy_set_save_from_policy(*, policy: Policy, actor: Any, origin: str, enab
         "blueprints": list(policy.blueprints),
         "tiers": list(policy.tiers),
         "resource_types": list(policy.resource_types),
+        "change_fields": list(policy.change_fields),
         "break_glass": policy.break_glass,
     }
     if enabled is not None:

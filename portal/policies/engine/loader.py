@@ -36,6 +36,7 @@ def load_policy(folder: Path) -> Policy:
         tiers=tuple(scope.get("tiers") or ()),
         break_glass=bool(meta.get("break_glass", False)),
         resource_types=tuple(meta.get("resource_types") or ()),
+        change_fields=tuple(meta.get("change_fields") or ()),
         source=rego_path.read_text(),
         tests=test_path.read_text() if test_path.is_file() else "",
     )

@@ -28,6 +28,8 @@ class Policy:
     version: int = 1
     # When set, the policy sees only these resource types in input.plan.resource_changes (faster).
     resource_types: tuple[str, ...] = ()
+    # When set, change.before/change.after of each resource change keep only these keys (faster).
+    change_fields: tuple[str, ...] = ()
 
     def applies_to(self, *, blueprint: str | None, tier: str | None) -> bool:
         if self.blueprints and blueprint not in self.blueprints:

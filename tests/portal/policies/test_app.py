@@ -109,6 +109,7 @@ def admin_form(**overrides):
         "blueprints_text": "cloudfront-ec2",
         "tiers_text": "prod",
         "resource_types_text": "aws_ebs_volume",
+        "change_fields_text": "size",
         "source": SOURCE,
         "tests": "",
     }
@@ -131,6 +132,7 @@ def test_admin_saves_through_the_service(admin_client, platform_admin):
     policy_set = PolicySet.objects.get()
     assert (policy_set.version, policy_set.severity, policy_set.tiers) == (1, "warn", ["prod"])
     assert policy_set.blueprints == ["cloudfront-ec2"] and policy_set.resource_types == ["aws_ebs_volume"]
+    assert policy_set.change_fields == ["size"]
     assert AuditEvent.objects.get(action="policy_set.created").actor == platform_admin
 
     url = reverse("admin:policies_policyset_change", args=[policy_set.pk])

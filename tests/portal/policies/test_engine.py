@@ -74,6 +74,32 @@ def test_resource_types_narrow_what_the_policy_sees():
     assert [m.resources for m in result.messages] == [("y.large",)]
 
 
+def test_change_fields_narrow_what_the_policy_sees_of_each_change():
+    source = """package portal.keys
+
+import rego.v1
+
+violations(inp) := {v |
+	some r in inp.plan.resource_changes
+	v := concat(",", [r.address, concat("+", sort(object.keys(r.change.after)))])
+}
+"""
+    plan = {
+        "resource_changes": [
+            {
+                "address": "a.b",
+                "type": "a",
+                "provider_name": "p",
+                "change": {"actions": ["create"], "after": {"size": 1, "tags": {}, "other": 2}},
+            }
+        ]
+    }
+    whole = evaluate([Policy(name="keys", source=source)], doc(plan))
+    assert [m.msg for m in whole.results[0].messages] == ["a.b,other+size+tags"]
+    narrowed = evaluate([Policy(name="keys", source=source, change_fields=("size", "tags"))], doc(plan))
+    assert [m.msg for m in narrowed.results[0].messages] == ["a.b,size+tags"]
+
+
 def test_string_messages_and_resource_lists_are_normalized():
     source = """package portal.shapes
 

@@ -26,6 +26,7 @@ setup: $(VENV)/.installed system mirror
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py blueprints sync
+	$(PY) manage.py policy sync
 
 run: setup
 	exec $(PY) scripts/run.py

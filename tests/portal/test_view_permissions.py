@@ -142,6 +142,15 @@ CASES = {
         403,
         data=lambda w: {"team": w.environment.team_id, "name": "brand-new", "tier": "dev"},
     ),
+    "catalog-request-validate": Case(
+        "post",
+        lambda w: reverse("catalog:request-validate", args=["local-sandbox"]),
+        "requester",
+        200,
+        "loner",
+        403,
+        data=lambda w: {"team": w.environment.team_id, "name": "brand-new", "tier": "dev"},
+    ),
     "request-list": Case("get", lambda w: reverse("requests:list"), "outsider", 200),
     "request-detail": Case(
         "get", lambda w: reverse("requests:detail", args=[w.env_request.pk]), "approver", 200, "outsider", 404

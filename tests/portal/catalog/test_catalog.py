@@ -144,7 +144,7 @@ def test_htmx_validation_swaps_only_messages_and_cost_and_tier_change_loads_defa
     client, catalog, requester, team
 ):
     client.force_login(requester)
-    url = reverse("catalog:request", args=["local-sandbox"])
+    url = reverse("catalog:request-validate", args=["local-sandbox"])
     common = {
         "team": team.pk,
         "tier": "dev",
@@ -218,7 +218,7 @@ def test_blueprints_list_json_maps_the_seeds(db, capsys):
 
 def test_custom_usage_numbers_reprice_and_bad_ones_are_refused(client, catalog, requester, team):
     client.force_login(requester)
-    url = reverse("catalog:request", args=["lambda-aurora"])
+    url = reverse("catalog:request-validate", args=["lambda-aurora"])
     base = {
         "team": team.pk,
         "name": "usage-env",
@@ -242,3 +242,69 @@ def test_custom_usage_numbers_reprice_and_bad_ones_are_refused(client, catalog, 
             url, {**base, "usage_profile": "custom", "usage__lambda_requests_per_month": bad}, headers=hx
         ).content.decode()
         assert message in html and 'data-testid="cost-total"' not in html
+
+
+def test_change_form_is_prefilled_from_the_environment_and_keeps_its_name(
+    client, sandbox_version, requester, team
+):
+    from portal.core.crypto import encrypt_json
+    from portal.environments.models import Environment, EnvironmentStatus
+
+    environment = Environment.objects.create(
+        team=team,
+        owner=requester,
+        name="live-env",
+        blueprint_version=sandbox_version,
+        tier="staging",
+        status=EnvironmentStatus.ACTIVE,
+        state_password=encrypt_json("pw"),
+        inputs={"app_replicas": 4, "greeting": "kept"},
+    )
+    client.force_login(requester)
+    url = reverse("catalog:request", args=["local-sandbox"])
+    html = client.get(url, {"environment": environment.pk}).content.decode()
+    assert 'value="live-env"' in html and "readonly" in html and 'value="kept"' in html
+    assert 'name="rendered_version"' in html and "(current)" in html
+    assert client.get(url, {"environment": "junk"}).status_code == 404
+    response = post_form(
+        client, team, environment=environment.pk, name="renamed", app_replicas="5", tier="staging"
+    )
+    assert response.status_code == 302
+    change = EnvironmentRequest.objects.get()
+    assert (change.environment, change.environment_name, change.inputs["app_replicas"]) == (
+        environment,
+        "live-env",
+        5,
+    )
+
+
+def test_required_fields_are_marked_before_any_error(client, catalog, requester):
+    client.force_login(requester)
+    html = client.get(reverse("catalog:request", args=["serverless-api"])).content.decode()
+    for field in ("team", "name", "tier", "region"):
+        label = html.split(f'<label for="id_{field}">', 1)[1].split("</label>", 1)[0]
+        assert 'class="required"' in label, field
+    assert "{#" not in html and "Each change posts" not in html  # the comment is not shown
+    assert 'data-field="' not in html  # no error yet
+
+
+def test_live_answer_names_only_targets_on_the_page(client, catalog, requester, team):
+    """Each out-of-band element of a live answer has its twin on the page (no oobErrorNoTarget)."""
+    import re
+
+    client.force_login(requester)
+    for slug in ("local-sandbox", "serverless-api"):
+        page = client.get(reverse("catalog:request", args=[slug])).content.decode()
+        live = client.post(
+            reverse("catalog:request-validate", args=[slug]),
+            {
+                "team": team.pk,
+                "name": "x",
+                "tier": "dev",
+                "rendered_tier": "dev",
+                "rendered_profile": "medium",
+            },
+            headers={"HX-Request": "true"},
+        ).content.decode()
+        targets = re.findall(r'id="([^"]+)"[^>]*hx-swap-oob', live)
+        assert targets and all(f'id="{target}"' in page for target in targets), slug

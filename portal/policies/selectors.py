@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from portal.core.lists import RUN_BLOBS
 from portal.policies.engine import Policy, PolicyReport
 from portal.policies.models import PolicyEvaluation, PolicySet
+from portal.runs.models import Run, RunKind
 
 
 def policy_set_list(*, enabled_only: bool = False) -> QuerySet[PolicySet]:
@@ -21,18 +23,15 @@ def policies_in_scope(*, blueprint: str | None, tier: str | None) -> list[Policy
 
 def plan_runs_with_plan(*, limit: int = 20):
     """The latest plan runs that stored a plan JSON (read-only use of portal.runs)."""
-    from portal.runs.models import Run, RunKind
-
     return (
         Run.objects.filter(kind=RunKind.PLAN, plan_json__isnull=False)
         .select_related("environment", "request")
+        .defer(*RUN_BLOBS)
         .order_by("-created_at", "-id")[:limit]
     )
 
 
 def plan_run_get(*, pk: int):
-    from portal.runs.models import Run, RunKind
-
     return (
         Run.objects.filter(kind=RunKind.PLAN, plan_json__isnull=False)
         .select_related(

@@ -6,8 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.core.lists import list_page
 from portal.core.permissions import platform_admin_required
 from portal.policies.engine import Policy, PolicyContext
+from portal.policies.filtersets import PolicySetFilterSet
 from portal.policies.forms import PolicyTestForm
 from portal.policies.selectors import plan_run_get, plan_runs_with_plan, policy_set_list
 from portal.policies.services import policy_context_build, policy_context_for_request, policy_report_for_plan
@@ -16,7 +18,12 @@ from portal.policies.services import policy_context_build, policy_context_for_re
 @require_GET
 @platform_admin_required
 def policy_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "policies/policy_list.html", {"policy_sets": policy_set_list()})
+    return list_page(
+        request,
+        queryset=policy_set_list().defer("source", "tests"),
+        filterset_class=PolicySetFilterSet,
+        template="policies/policy_list.html",
+    )
 
 
 def _context_for_run(run, *, tier: str, blueprint: str) -> PolicyContext:

@@ -234,3 +234,24 @@ def test_test_page_runs_a_stored_set_and_a_draft_against_a_stored_plan(
     (result,) = broken.context["report"].results
     assert result.outcome == "error" and "Compile error" in result.error
     assert client.post(reverse("policies:test"), {**data, "run": 99999}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_policy_list_filters_and_its_query_count_does_not_grow(client, platform_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(platform_admin)
+    save(name="first", source=SOURCE.replace("no_big_volumes", "first"), severity="warn")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("policies:list")).status_code == 200
+        return len(captured.captured_queries)
+
+    one = queries()
+    for i in range(19):
+        save(name=f"p{i}", source=SOURCE.replace("no_big_volumes", f"p{i}"))
+    assert queries() == one
+    page = client.get(reverse("policies:list"), {"severity": "warn"}).content.decode()
+    assert "<code>first</code>" in page and "<code>p0</code>" not in page

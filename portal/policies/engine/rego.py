@@ -279,7 +279,7 @@ class _InputCache:
                     changes = [_project(rc, fields) for rc in changes]
                 plan["resource_changes"] = changes
                 doc = {**doc, "plan": plan}
-            self._texts[key] = json.dumps(doc)
+            self._texts[key] = json.dumps(doc, separators=(",", ":"))
         return self._texts[key]
 
 

@@ -15,12 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.audit.models import AuditEvent
-from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
+from portal.catalog.models import BlueprintVersion, MachineImage
 from portal.core.crypto import encrypt_json
 from portal.core.lists import per_page
 from portal.environments.models import Environment, EnvironmentStatus
 from portal.requests.models import EnvironmentRequest, RequestState
 from portal.runs.models import Run, RunKind, RunStatus
+from tests.factories import BlueprintVersionFactory
 
 BLOBS = (
     '."source_files"',
@@ -40,12 +41,7 @@ def rows(response) -> int:
 
 @pytest.fixture
 def version(db) -> BlueprintVersion:
-    blueprint = Blueprint.objects.create(
-        slug="bare", title="Bare", summary="For list pages.", runtime="local"
-    )
-    return BlueprintVersion.objects.create(
-        blueprint=blueprint, version="1.0.0", changes="", metadata={}, source_files={}, source_sha256="0" * 64
-    )
+    return BlueprintVersionFactory()
 
 
 @dataclass

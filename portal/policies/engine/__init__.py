@@ -6,6 +6,8 @@ Convention (docs/policies.md): a policy is `package portal.<name>` with a functi
 The policy's severity (deny, warn, info) is metadata, not code.
 """
 
+from typing import Any
+
 from portal.policies.engine.inputs import PolicyContext, build_input
 from portal.policies.engine.loader import PolicyLoadError, load_policy, load_policy_dir
 from portal.policies.engine.model import (
@@ -33,7 +35,7 @@ def policies_in_scope(policies: list[Policy], *, blueprint: str | None, tier: st
 
 def policies_evaluate_plan(
     *,
-    plan_json: dict,
+    plan_json: dict[str, Any],
     context: PolicyContext,
     policies: list[Policy],
     budget_ms: float = DEFAULT_BUDGET_MS,

@@ -4,7 +4,7 @@
 Figures: `policy.eval_p95_ms` (the default path: evaluated in a forked child, as the portal does),
 `policy.eval_inprocess_p95_ms` (same process), `policy.eval_inprocess_cpu_p95_ms` (CPU time of the
 in-process evaluation, which a busy shared machine does not inflate), p50s and the slowest policy.
-Run alone: `python -m portal.policies.bench`. Target: p95 < 100 ms.
+Run alone: `python -m bench --only policies` (or `python -m bench.policies`). Target: p95 < 100 ms.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from portal.policies.engine import PolicyContext, load_policy_dir, policies_eval
 
 RUNS = int(os.environ.get("BENCH_POLICY_RUNS", "50"))
 RESOURCES = 300
-POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
+POLICIES_DIR = Path(__file__).resolve().parents[1] / "policies"
 TAGS = {"Team": "payments", "CostCentre": "cc-4711", "Tier": "prod", "Environment": "bench"}
 
 # (type, planned values): a mix like the AWS blueprints', every starter policy has work to do.

@@ -4,12 +4,9 @@ import rego.v1
 
 required_tags := ["CostCentre", "Team"]
 
-changed(inp) := [r |
-	some r in inp.plan.resource_changes
-	r.mode == "managed"
-	some action in r.change.actions
-	action in {"create", "update"}
-]
+writes(r) if "create" in r.change.actions
+
+writes(r) if "update" in r.change.actions
 
 # tags_all holds the provider's default_tags merged with the resource's own tags. A resource whose
 # tags_all is only known after apply is judged on its own tags.
@@ -29,7 +26,9 @@ effective_tags(r) := {} if {
 missing(tags) := [t | some t in required_tags; object.get(tags, t, "") == ""]
 
 violations(inp) := {v |
-	some r in changed(inp)
+	some r in inp.plan.resource_changes
+	r.mode == "managed"
+	writes(r)
 	tags := effective_tags(r)
 	gaps := missing(tags)
 	count(gaps) > 0

@@ -18,23 +18,23 @@ changed(inp) := [r |
 	action in {"create", "update"}
 ]
 
-open_blocks(inp) := {v |
-	some r in changed(inp)
+open_blocks(changes) := {v |
+	some r in changes
 	r.type in {"aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"}
 	some flag in block_flags
 	object.get(r.change.after, flag, null) != true
 	v := {"msg": sprintf("%s: %s is not true, so the bucket can be made public", [r.address, flag]), "resource": r.address}
 }
 
-canned_acls(inp) := {v |
-	some r in changed(inp)
+canned_acls(changes) := {v |
+	some r in changes
 	r.type in {"aws_s3_bucket_acl", "aws_s3_bucket"}
 	object.get(r.change.after, "acl", null) in public_acls
 	v := {"msg": sprintf("%s: the ACL %q makes the bucket public", [r.address, r.change.after.acl]), "resource": r.address}
 }
 
-granted_acls(inp) := {v |
-	some r in changed(inp)
+granted_acls(changes) := {v |
+	some r in changes
 	r.type == "aws_s3_bucket_acl"
 	some acp in object.get(r.change.after, "access_control_policy", [])
 	some grant in acp.grant
@@ -53,8 +53,8 @@ statements(doc) := doc.Statement if is_array(doc.Statement)
 
 statements(doc) := [doc.Statement] if is_object(doc.Statement)
 
-open_policies(inp) := {v |
-	some r in changed(inp)
+open_policies(changes) := {v |
+	some r in changes
 	r.type == "aws_s3_bucket_policy"
 	is_string(r.change.after.policy)
 	some statement in statements(json.unmarshal(r.change.after.policy))
@@ -64,4 +64,8 @@ open_policies(inp) := {v |
 	v := {"msg": sprintf("%s: the bucket policy allows any principal (\"*\") without a condition", [r.address]), "resource": r.address}
 }
 
-violations(inp) := ((open_blocks(inp) | canned_acls(inp)) | granted_acls(inp)) | open_policies(inp)
+# The changed resources are listed once and handed to each check.
+violations(inp) := found if {
+	changes := changed(inp)
+	found := ((open_blocks(changes) | canned_acls(changes)) | granted_acls(changes)) | open_policies(changes)
+}

@@ -39,8 +39,8 @@ port_text(rule) := sprintf("%v ports %v-%v", [rule.protocol, rule.from_port, rul
 	rule.from_port != rule.to_port
 }
 
-vpc_rules(inp) := {v |
-	some r in changed(inp)
+vpc_rules(changes) := {v |
+	some r in changes
 	r.type == "aws_vpc_security_group_ingress_rule"
 	a := r.change.after
 	some key in ["cidr_ipv4", "cidr_ipv6"]
@@ -52,8 +52,8 @@ vpc_rules(inp) := {v |
 	v := finding(r.address, rule, cidr)
 }
 
-legacy_rules(inp) := {v |
-	some r in changed(inp)
+legacy_rules(changes) := {v |
+	some r in changes
 	r.type == "aws_security_group_rule"
 	a := r.change.after
 	a.type == "ingress"
@@ -66,8 +66,8 @@ legacy_rules(inp) := {v |
 	v := finding(r.address, rule, cidr)
 }
 
-inline_rules(inp) := {v |
-	some r in changed(inp)
+inline_rules(changes) := {v |
+	some r in changes
 	r.type == "aws_security_group"
 	some a in object.get(r.change.after, "ingress", [])
 	some key in ["cidr_blocks", "ipv6_cidr_blocks"]
@@ -79,4 +79,8 @@ inline_rules(inp) := {v |
 	v := finding(r.address, rule, cidr)
 }
 
-violations(inp) := (vpc_rules(inp) | legacy_rules(inp)) | inline_rules(inp)
+# The changed resources are listed once and handed to each check.
+violations(inp) := found if {
+	changes := changed(inp)
+	found := (vpc_rules(changes) | legacy_rules(changes)) | inline_rules(changes)
+}

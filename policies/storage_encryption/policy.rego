@@ -14,16 +14,16 @@ flag_for := {
 	"aws_ebs_volume": "encrypted",
 }
 
-databases_and_volumes(inp) := {v |
-	some r in changed(inp)
+databases_and_volumes(changes) := {v |
+	some r in changes
 	flag := flag_for[r.type]
 	object.get(r.change.after, flag, null) != true
 	v := {"msg": sprintf("%s: %s is not true (unencrypted storage)", [r.address, flag]), "resource": r.address}
 }
 
 # An explicitly unencrypted block device; one left unknown until apply follows the account default.
-instance_disks(inp) := {v |
-	some r in changed(inp)
+instance_disks(changes) := {v |
+	some r in changes
 	r.type == "aws_instance"
 	some kind in ["root_block_device", "ebs_block_device"]
 	some disk in object.get(r.change.after, kind, [])
@@ -31,8 +31,8 @@ instance_disks(inp) := {v |
 	v := {"msg": sprintf("%s: a %s is not encrypted", [r.address, kind]), "resource": r.address}
 }
 
-template_disks(inp) := {v |
-	some r in changed(inp)
+template_disks(changes) := {v |
+	some r in changes
 	r.type == "aws_launch_template"
 	some mapping in object.get(r.change.after, "block_device_mappings", [])
 	some ebs in object.get(mapping, "ebs", [])
@@ -40,4 +40,8 @@ template_disks(inp) := {v |
 	v := {"msg": sprintf("%s: block device %v is not encrypted", [r.address, mapping.device_name]), "resource": r.address}
 }
 
-violations(inp) := (databases_and_volumes(inp) | instance_disks(inp)) | template_disks(inp)
+# The changed resources are listed once and handed to each check.
+violations(inp) := found if {
+	changes := changed(inp)
+	found := (databases_and_volumes(changes) | instance_disks(changes)) | template_disks(changes)
+}

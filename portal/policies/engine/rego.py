@@ -292,7 +292,7 @@ def _project(resource_change: dict[str, Any], fields: tuple[str, ...]) -> dict[s
     unknown = change.get("after_unknown")
     if isinstance(unknown, dict):
         slim["after_unknown"] = {k: unknown[k] for k in fields if k in unknown}
-    kept = ("address", "module_address", "mode", "type", "name", "index")
+    kept = ("address", "mode", "type", "index")
     return {**{k: resource_change[k] for k in kept if k in resource_change}, "change": slim}
 
 

@@ -37,13 +37,14 @@ setup: $(VENV)/.installed system mirror checkov
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py blueprints sync
+	$(PY) manage.py policy sync
 
 run: setup
 	exec $(PY) scripts/run.py
 
 # The pure packages (no Django, no Celery): import-linter keeps them pure (contracts in
 # pyproject.toml) and mypy checks them strictly.
-MYPY_PATHS := blueprints portal/costs/engine portal/requests/policy.py workers/runner drills
+MYPY_PATHS := blueprints portal/costs/engine portal/policies/engine portal/requests/policy.py workers/runner drills
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "portal.environments",
     "portal.runs",
     "portal.costs",
+    "portal.policies",
     "axes",
 ]
 

@@ -7,9 +7,11 @@ else. `PORTAL_ENV=production` turns on the checks that refuse an unsafe start.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,16 +39,77 @@ DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+
+def _development_encryption_key(path: Path) -> str:
+    """A key generated once into the data folder (mode 0600), so a development portal needs no
+    configuration. The web process, workers and beat start together; the first one to link its
+    file into place wins and the others read that one."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(Fernet.generate_key() + b"\n")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(candidate)
+    return path.read_text().strip()
+
+
+# Keys for the secret values stored in the database (sensitive inputs, Terraform state, plan files,
+# state backend passwords): Fernet keys, comma-separated. The first encrypts, every one decrypts, so
+# a new key goes first and the old one stays until `manage.py rotate_encryption_keys` has
+# re-encrypted everything with the new one. FIELD_ENCRYPTION_KEY (one key, the earlier setting) is
+# still accepted and comes after them. Neither depends on SECRET_KEY. In development, with neither
+# set, the key is generated once into DATA_DIR; production refuses to start without one.
+DEV_ENCRYPTION_KEY_FILE = DATA_DIR / "field-encryption.key"
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+if os.environ.get("FIELD_ENCRYPTION_KEY", "").strip():
+    FIELD_ENCRYPTION_KEYS.append(os.environ["FIELD_ENCRYPTION_KEY"].strip())
+FIELD_ENCRYPTION_KEYS = list(dict.fromkeys(FIELD_ENCRYPTION_KEYS))
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Encryption key {_position} of FIELD_ENCRYPTION_KEYS/FIELD_ENCRYPTION_KEY is not a Fernet key "
+            "(urlsafe base64 of 32 bytes); make one with: "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from None
+if not FIELD_ENCRYPTION_KEYS and not PRODUCTION:
+    FIELD_ENCRYPTION_KEYS = [_development_encryption_key(DEV_ENCRYPTION_KEY_FILE)]
+
 if PRODUCTION:
     problems = []
     if DEBUG:
         problems.append("DEBUG is on; set DEBUG=false")
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
         problems.append("SECRET_KEY is the development key or shorter than 32 characters")
+    if not FIELD_ENCRYPTION_KEYS:
+        problems.append(
+            "FIELD_ENCRYPTION_KEYS is not set; secrets at rest need a key of their own "
+            "(see docs/operations.md, Encryption keys)"
+        )
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+
+# HTTPS. On in production mode; each can be tuned by an environment variable. The portal runs
+# behind a TLS-terminating proxy that sets X-Forwarded-Proto (see docs/operations.md).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# Not redirected to HTTPS: health probes, and Terraform's HTTP state backend, which workers reach
+# at PORTAL_INTERNAL_URL inside the deployment's network (Terraform does not follow a redirect of
+# a POST or LOCK request).
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", r"^healthz$,^state/")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
+    # Trust X-Forwarded-Proto only behind a proxy that sets it and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
@@ -66,6 +129,8 @@ INSTALLED_APPS = [
     "portal.environments",
     "portal.runs",
     "portal.costs",
+    "portal.policies",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -77,8 +142,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses NUL and other control characters in query strings and forms (400, naming the field).
+    "portal.core.validators.ControlCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -126,6 +195,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP
+# address, that pair is refused until LOGIN_LOCKOUT_MINUTES pass (0: until an admin unlocks it with
+# `manage.py axes_reset_username USERNAME` or the admin's Access attempts page).
+AUTHENTICATION_BACKENDS = [
+    "portal.accounts.backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+_lockout_minutes = float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -188,6 +271,9 @@ TOOLCHAIN_MAX_AGE_S = int(os.environ.get("TOOLCHAIN_MAX_AGE_S", "900"))
 TOOLCHAIN_CHECK_AWS = os.environ.get("TOOLCHAIN_CHECK_AWS", "1") == "1"
 # Where "what to configure" messages link to (the README's section on AWS and a real Terraform).
 PORTAL_DOCS_URL = os.environ.get("PORTAL_DOCS_URL", "")
+# checkov, in its own virtualenv (`make checkov`; its pins clash with the portal's). Run by
+# `manage.py blueprints check`, which fails when it is missing.
+CHECKOV_BIN = os.environ.get("CHECKOV_BIN", str(BASE_DIR / ".venv-checkov" / "bin" / "checkov"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
@@ -199,10 +285,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-
-# Key for secret values stored in the database (Fernet, urlsafe base64 of 32 bytes). When empty it
-# is derived from SECRET_KEY; set it explicitly so SECRET_KEY can be rotated on its own.
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 
 # Runs. Workers reach the portal's Terraform HTTP state backend at PORTAL_INTERNAL_URL.
 PORTAL_INTERNAL_URL = os.environ.get("PORTAL_INTERNAL_URL", "http://127.0.0.1:8000").rstrip("/")

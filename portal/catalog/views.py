@@ -16,7 +16,13 @@ from portal.accounts.models import Membership
 from portal.audit.services import client_ip
 from portal.catalog.forms import RequestForm
 from portal.catalog.models import BlueprintVersion
-from portal.catalog.selectors import blueprint_list, blueprint_outputs, blueprint_version_get
+from portal.catalog.selectors import (
+    blueprint_accepted_skips,
+    blueprint_account_prerequisites,
+    blueprint_list,
+    blueprint_outputs,
+    blueprint_version_get,
+)
 from portal.catalog.toolchain import toolchain_facts, toolchain_report, version_readiness
 from portal.core.permissions import platform_admin_required
 from portal.costs.services import PROFILES, cost_range, custom_usage, form_estimate, usage_profile
@@ -51,6 +57,8 @@ def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "outputs": blueprint_outputs(version),
             "readiness": version_readiness(version),
             "docs_url": settings.PORTAL_DOCS_URL,
+            "accepted_skips": blueprint_accepted_skips(version),
+            "prerequisites": blueprint_account_prerequisites(version),
         },
     )
 

@@ -7,8 +7,6 @@ import shutil
 
 import pytest
 
-from portal.catalog.services import blueprints_sync
-
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = [
     "--headless",
@@ -22,7 +20,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(live_server, requester, monkeypatch):
+def page(live_server, sandbox, requester, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM is only used before it starts.
@@ -31,7 +29,6 @@ def page(live_server, requester, monkeypatch):
     assert chromium, "Debian's chromium is missing: `make test` installs it (scripts/system-packages.sh)"
     requester.set_password("browser-pass-1")
     requester.save()
-    blueprints_sync()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         tab = browser.new_page()

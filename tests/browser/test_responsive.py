@@ -100,6 +100,8 @@ def pages(db, team, requester):
             f"/runs/{run.pk}/",
             "/audit/",
             "/toolchain/",
+            "/policies/",
+            "/policies/test/",
         ],
     }
 

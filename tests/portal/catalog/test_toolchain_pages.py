@@ -142,7 +142,8 @@ def test_toolchain_command_refreshes_the_shared_report(settings, catalog):
     assert toolchain_facts(refresh=True).terraform_version == "1.0.3"
     table = StringIO()
     call_command("toolchain", stdout=table)
-    assert "lambda-aurora 1.0.0: NOT READY. Terraform 1.0.3 is older" in table.getvalue()
+    version = rows["lambda-aurora"]["version"]
+    assert f"lambda-aurora {version}: NOT READY. Terraform 1.0.3 is older" in table.getvalue()
 
 
 def failed_plan(environment, env_request, lines):

@@ -317,6 +317,7 @@ CELERY_BEAT_SCHEDULE = {
     "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
     "request-expiry": {"task": "portal.requests_expire", "schedule": 600.0},
+    "toolchain-refresh": {"task": "portal.toolchain_refresh", "schedule": 600.0},
 }
 
 # Terraform state: "http" (the portal's own backend, state versions in the database) or "s3" (an

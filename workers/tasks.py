@@ -48,3 +48,12 @@ def environments_expire() -> None:
     from portal.environments.jobs import environments_expire as expire
 
     expire()
+
+
+@shared_task(name="portal.toolchain_refresh")
+def toolchain_refresh() -> None:
+    """Beat: re-checks Terraform, Packer, providers and AWS credentials where the runs happen, so
+    that pages read a fresh shared report instead of checking on a request."""
+    from portal.catalog.toolchain import toolchain_facts
+
+    toolchain_facts(refresh=True)

@@ -387,7 +387,9 @@ def aws_identity(timeout: float = 3.0, endpoint_url: str | None = None) -> tuple
     session = boto3.Session()
     if session.get_credentials() is None:
         return None, "no AWS credentials are configured"
-    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1})
+    config = Config(
+        connect_timeout=timeout, read_timeout=timeout, retries={"total_max_attempts": 1, "mode": "standard"}
+    )
     try:
         client = session.client(
             "sts", config=config, endpoint_url=endpoint_url, region_name=session.region_name or "us-east-1"

@@ -337,3 +337,18 @@ def test_failure_cause_of_credentials_and_locks_and_unknown_errors():
         )
         == ""
     )
+
+
+def test_aws_identity_gives_up_quickly_when_sts_does_not_answer(monkeypatch):
+    import socket
+    import time
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
+    started = time.monotonic()
+    identity, error = aws_identity(timeout=1, endpoint_url=f"http://127.0.0.1:{port}")
+    assert identity is None and error.startswith("AWS credentials did not answer")
+    assert time.monotonic() - started < 5  # one attempt, no retries

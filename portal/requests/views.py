@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.audit.services import client_ip
 from portal.catalog.display import input_rows, value_text
-from portal.catalog.toolchain import BlueprintNotRunnable
+from portal.catalog.toolchain import BlueprintNotRunnable, version_readiness
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
 from portal.costs.services import team_committed_spend
 from portal.environments.selectors import environment_list
@@ -97,6 +97,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else env_request.get_state_display()
     )
     version = env_request.blueprint_version
+    if env_request.state == "draft":  # say before the click whether submitting can work here
+        context["readiness"] = version_readiness(version)
     context["inputs"] = input_rows(version, env_request.inputs, env_request.secret_input_names)
     labels = {spec.name: spec.label for spec in version.fields}
     for row in context["diff"]:

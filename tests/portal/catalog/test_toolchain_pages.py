@@ -85,6 +85,8 @@ def test_catalog_detail_and_form_say_whether_a_blueprint_runs_here(client, reque
 
 def test_submitting_what_cannot_run_is_refused_and_the_draft_kept(client, requester, aurora_draft):
     client.force_login(requester)
+    draft_page = client.get(reverse("requests:detail", args=[aurora_draft.pk])).content.decode()
+    assert "cannot run here yet" in draft_page and TOO_OLD in draft_page  # warned before the click
     response = client.post(reverse("requests:submit", args=[aurora_draft.pk]), follow=True)
     text = response.content.decode()
     assert "cannot run on this installation, so the request was not submitted" in text

@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("catalog/", include("portal.catalog.urls")),
     path("toolchain/", catalog_views.toolchain, name="toolchain"),
+    path("toolchain/configure/", catalog_views.toolchain_configure, name="toolchain-configure"),
     path("requests/", include("portal.requests.urls")),
     path("environments/", include("portal.environments.urls")),
     path("runs/", include("portal.runs.urls")),

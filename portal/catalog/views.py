@@ -274,6 +274,12 @@ def toolchain(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/toolchain.html", context)
 
 
+@require_GET
+def toolchain_configure(request: HttpRequest) -> HttpResponse:
+    """For everyone: what an operator configures so that a blueprint can run here."""
+    return render(request, "catalog/toolchain_help.html", {"docs_url": settings.PORTAL_DOCS_URL})
+
+
 def _free_tier_applies(version: BlueprintVersion) -> bool:
     """The AWS free tier only changes an estimate with AWS resources in it."""
     return any(

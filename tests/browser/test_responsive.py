@@ -100,6 +100,7 @@ def pages(db, team, requester):
             f"/runs/{run.pk}/",
             "/audit/",
             "/toolchain/",
+            "/toolchain/configure/",
             "/policies/",
             "/policies/test/",
         ],

@@ -245,6 +245,7 @@ CASES = {
     ),
     "audit-list": Case("get", lambda w: reverse("audit:list"), "platform_admin", 200, "requester", 403),
     "toolchain": Case("get", lambda w: reverse("toolchain"), "platform_admin", 200, "requester", 403),
+    "toolchain-configure": Case("get", lambda w: reverse("toolchain-configure"), "loner", 200),
     "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
     "policy-list": Case("get", lambda w: reverse("policies:list"), "platform_admin", 200, "approver", 403),
     "policy-test": Case("get", lambda w: reverse("policies:test"), "platform_admin", 200, "approver", 403),

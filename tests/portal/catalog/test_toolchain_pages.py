@@ -73,9 +73,10 @@ def test_catalog_detail_and_form_say_whether_a_blueprint_runs_here(client, reque
     assert page.count("cannot run here yet") == 5 and page.count("ready to run here") == 1
     assert TOO_OLD in page
     detail = client.get(reverse("catalog:detail", args=["lambda-aurora"])).content.decode()
-    assert (
-        TOO_OLD in detail and "TERRAFORM_PROVIDER_MIRROR" in detail and "AWS and a real Terraform" in detail
-    )
+    assert TOO_OLD in detail and "TERRAFORM_PROVIDER_MIRROR" in detail
+    assert f'href="{reverse("toolchain-configure")}"' in detail  # a real link to what to configure
+    help_page = client.get(reverse("toolchain-configure")).content.decode()
+    assert "terraform providers mirror" in help_page and "AWS_PROFILE" in help_page
     assert "no working AWS credentials" in detail
     form = client.get(reverse("catalog:request", args=["lambda-aurora"])).content.decode()
     assert TOO_OLD in form and "save a draft" in form

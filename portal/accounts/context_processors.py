@@ -6,13 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from portal.accounts.models import Role
 from portal.accounts.selectors import user_memberships
+from portal.core.permissions import holds_platform_admin
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
     memberships = list(user_memberships(request.user))
     return {
         "memberships": memberships,
-        "is_platform_admin": any(m.role == Role.PLATFORM_ADMIN for m in memberships),
+        "is_platform_admin": holds_platform_admin(memberships),
     }

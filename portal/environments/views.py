@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import audit_record, client_ip
 from portal.core.crypto import decrypt_json
-from portal.core.permissions import platform_admin_required
+from portal.core.permissions import can_download_state, can_force_unlock, permission_required
 from portal.environments.models import Environment, EnvironmentStatus, StateLock
 from portal.environments.selectors import environment_list as environment_list_query
 from portal.environments.services import state_force_unlock
-from portal.runs.models import RunKind
-from portal.runs.services import RunConflict, run_enqueue
 
 
 @require_GET
@@ -50,24 +49,7 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def environment_drift_check(request: HttpRequest, pk: int) -> HttpResponse:
-    environment = get_object_or_404(environment_list_query(user=request.user), pk=pk)
-    try:
-        run = run_enqueue(
-            kind=RunKind.DRIFT,
-            actor=request.user,
-            environment=environment,
-            reason="Drift check requested",
-            ip=client_ip(request),
-        )
-    except RunConflict as exc:
-        messages.error(request, str(exc))
-        return redirect("environments:detail", pk=pk)
-    return redirect("runs:detail", pk=run.pk)
-
-
-@require_POST
-@platform_admin_required
+@permission_required(can_force_unlock, "Only platform admins may force-unlock a state.")
 def environment_force_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     environment = get_object_or_404(Environment, pk=pk)
     if state_force_unlock(environment=environment, actor=request.user, ip=client_ip(request)):
@@ -78,12 +60,10 @@ def environment_force_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@platform_admin_required
+@permission_required(can_download_state, "Only platform admins may download state versions.")
 def state_version_download(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
     environment = get_object_or_404(Environment, pk=pk)
     version = get_object_or_404(environment.state_versions, pk=version_pk)
-    from django.db import transaction
-
     with transaction.atomic():
         audit_record(
             actor=request.user,

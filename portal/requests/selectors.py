@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from portal.accounts.selectors import AnyUser, user_teams
-from portal.requests.models import EnvironmentRequest
+from portal.core.permissions import approvable_requests
+from portal.requests.models import EnvironmentRequest, RequestState
 
 
 def request_list(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
@@ -15,23 +16,14 @@ def request_list(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
 
 
 def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
-    """Requests waiting for a decision this user may give: their team's (as approver or budget
-    approver) or any team's (as platform admin), never their own."""
-    from django.db.models import Q
-
-    from portal.accounts.models import Membership, Role
-    from portal.requests.models import RequestState
-
+    """Requests waiting for a decision this user may give (portal.core.permissions.can_approve)
+    and has not given yet."""
     if not user.is_authenticated:
         return EnvironmentRequest.objects.none()
-    waiting = EnvironmentRequest.objects.filter(state=RequestState.AWAITING_APPROVAL).exclude(requester=user)
-    if Membership.objects.filter(user=user, role=Role.PLATFORM_ADMIN).exists():
-        scoped = waiting
-    else:
-        teams = Membership.objects.filter(user=user).filter(Q(role=Role.APPROVER) | Q(budget_approver=True))
-        scoped = waiting.filter(team__in=teams.values("team"))
+    waiting = EnvironmentRequest.objects.filter(state=RequestState.AWAITING_APPROVAL)
     return (
-        scoped.exclude(approvals__approver=user, approvals__voided_at__isnull=True)
+        approvable_requests(user, waiting)
+        .exclude(approvals__approver=user, approvals__voided_at__isnull=True)
         .select_related("team", "requester", "blueprint_version__blueprint", "plan_run")
         .order_by("awaiting_since")
     )

@@ -11,8 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import client_ip
-from portal.costs.services import team_committed_spend
-from portal.environments.selectors import environment_list
+from portal.environments.selectors import environment_list, team_committed_spend
 from portal.requests.models import RequestState
 from portal.requests.selectors import approval_queue as approval_queue_query
 from portal.requests.selectors import request_list as request_list_query
@@ -27,9 +26,10 @@ from portal.requests.services import (
     request_decision,
     request_replan,
 )
+from portal.requests.states import IllegalTransition
 from portal.runs.services import RunConflict, RunNotAllowed
 
-STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting)
+STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting, IllegalTransition)
 
 
 @require_GET

@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from portal.catalog.models import Blueprint, MachineImage
 from portal.catalog.services import blueprints_sync
-from portal.environments.jobs import environments_drift_schedule, environments_expire
+from portal.environments.jobs import environments_expire
 from portal.environments.models import Environment, EnvironmentStatus
 from portal.environments.services import environment_create
 from portal.requests.models import EnvironmentRequest, RequestKind, RequestState
+from portal.runs.jobs import environments_drift_schedule
 from portal.runs.models import Run, RunKind, RunStatus
 
 

@@ -16,7 +16,7 @@ from django_htmx.http import reswap, retarget
 
 from blueprints.inputs import REQUIRED_MESSAGE, ValidatedInputs, field_visible, validate_inputs
 from blueprints.spec import AWS_REGIONS, TIERS
-from portal.accounts.models import Membership
+from portal.accounts.selectors import user_memberships
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion
 from portal.catalog.selectors import blueprint_version_get
@@ -27,7 +27,8 @@ from portal.requests.services import environment_request_create
 
 
 def _request_teams(user: Any) -> list[Any]:
-    return [m.team for m in Membership.objects.filter(user=user).select_related("team")]
+    """The teams the user may request for (portal.core.permissions.can_request): their own."""
+    return [m.team for m in user_memberships(user)]
 
 
 def _form_context(

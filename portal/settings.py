@@ -50,7 +50,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "portal.core.admin_site.PortalAdminConfig",  # django.contrib.admin, behind the platform-admin role
+    "portal.core.admin_config.PortalAdminConfig",  # django.contrib.admin, behind the platform-admin role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

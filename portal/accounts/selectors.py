@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from portal.accounts.models import Membership, Team
-from portal.core.permissions import is_platform_admin
+from portal.core.permissions import is_platform_admin, visible_team_ids
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -16,12 +16,10 @@ def user_is_platform_admin(user: AnyUser) -> bool:
 
 
 def user_teams(user: AnyUser):  # -> QuerySet[Team]
-    """Teams whose environments and requests the user may see. Platform admins see every team."""
-    if not user.is_authenticated:
-        return Team.objects.none()
-    if is_platform_admin(user):
-        return Team.objects.all()
-    return Team.objects.filter(memberships__user=user).distinct()
+    """Teams whose environments and requests the user may see (portal.core.permissions.can_view):
+    their own; platform admins see every team."""
+    team_ids = visible_team_ids(user)
+    return Team.objects.all() if team_ids is None else Team.objects.filter(pk__in=team_ids)
 
 
 def user_memberships(user: AnyUser):  # -> QuerySet[Membership]

@@ -137,13 +137,14 @@ def can_view(user: Any, obj: Any) -> bool:
     return team_id is None or is_team_member(user, team_id) or is_platform_admin(user)
 
 
-def visible_team_ids(user: Any) -> list[int] | None:
-    """The teams whose things the user sees; None means every team (platform admins)."""
+def visible_team_ids(user: Any) -> Any:
+    """The ids of the teams whose things the user sees (can_view), as a lazy queryset for
+    `team__in=`; None means every team (platform admins). Selectors scope their querysets by it."""
     if not _signed_in(user):
         return []
     if is_platform_admin(user):
         return None
-    return list(user.memberships.values_list("team_id", flat=True))
+    return user.memberships.values("team_id")
 
 
 # -- Runs, state, images, audit, admin ---------------------------------------------------------

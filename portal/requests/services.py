@@ -160,6 +160,7 @@ def environment_destroy_request(
 def _queue_plan(
     request: EnvironmentRequest,
     *,
+    move: str,
     actor: Any,
     ip: str | None,
     reason: str,
@@ -169,7 +170,7 @@ def _queue_plan(
 ) -> Any:
     """Queues the request's plan (a destroy plan for a destroy request); `note` and `summary` name
     the run as {run}. Call inside the caller's transaction, with the request row locked."""
-    transition_check(request, RequestState.PLANNING)
+    transition_check(request, move)
     run = run_enqueue(
         kind=RunKind.PLAN,
         actor=actor,
@@ -179,7 +180,7 @@ def _queue_plan(
         reason=reason,
         ip=ip,
     )
-    request_transition(request, RequestState.PLANNING, actor=actor, note=note.format(run=run.pk))
+    request_transition(request, move, actor=actor, note=note.format(run=run.pk))
     audit_record(actor=actor, action=action, target=request, ip=ip, summary=summary.format(run=run.pk))
     return run
 
@@ -190,12 +191,13 @@ def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: s
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
     if not can_submit_request(actor, request):
         raise PermissionDenied("Only the requester can submit this request.")
-    transition_check(request, RequestState.PLANNING)
+    transition_check(request, "submit")
     if request.environment_id is None:
         request.environment = environment_create(request=request, actor=actor)
         request.save(update_fields=["environment"])
     run = _queue_plan(
         request,
+        move="submit",
         actor=actor,
         ip=ip,
         reason=f"Plan for request #{request.pk}",
@@ -220,7 +222,7 @@ def request_run_finished(*, request_id: int, run: Any) -> None:
             request_plan_ready(request=request, plan_run=run)
         else:
             request_transition(
-                request, RequestState.FAILED, actor=None, note=f"Plan run #{run.pk} {run.status}: {run.error}"
+                request, "plan_failed", actor=None, note=f"Plan run #{run.pk} {run.status}: {run.error}"
             )
             notify_requester(request, f"the plan failed: {run.error}")
     elif run.kind in (RunKind.APPLY, RunKind.DESTROY) and request.state == RequestState.APPLYING:
@@ -239,7 +241,7 @@ def request_run_finished(*, request_id: int, run: Any) -> None:
         note = f"{run.get_kind_display()} run #{run.pk} {run.status}" + (
             f": {run.error}" if run.error else "."
         )
-        request_transition(request, RequestState.DONE if done else RequestState.FAILED, actor=None, note=note)
+        request_transition(request, "apply_done" if done else "apply_failed", actor=None, note=note)
         audit_record(
             actor=None,
             action="request.applied" if done else "request.apply_failed",
@@ -349,7 +351,7 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
     request.save()
     request_transition(
         request,
-        RequestState.AWAITING_APPROVAL,
+        "plan_ready",
         actor=None,
         note=f"Plan run #{plan_run.pk}: +{plan_run.plan_add} ~{plan_run.plan_change} -{plan_run.plan_destroy}"
         + (f", {cost.label}." if cost.label else "."),
@@ -368,7 +370,7 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
 
 def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Decision) -> None:
     how = "automatically" if decision.automatic else ("by break-glass" if decision.break_glass else "")
-    request_transition(request, RequestState.APPROVED, actor=actor, note=f"Approved {how}".strip() + ".")
+    request_transition(request, "approve", actor=actor, note=f"Approved {how}".strip() + ".")
     audit_record(
         actor=actor,
         action="request.approved",
@@ -385,7 +387,7 @@ def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Deci
         reason=f"Apply approved plan of request #{request.pk}",
     )
     request_transition(
-        request, RequestState.APPLYING, actor=actor, note=f"{run.get_kind_display()} run #{run.pk} queued."
+        request, "start_apply", actor=actor, note=f"{run.get_kind_display()} run #{run.pk} queued."
     )
     notify_requester(request, f"approved; {run.get_kind_display().lower()} run #{run.pk} queued")
 
@@ -490,7 +492,7 @@ def approval_reject(
         changes_sha256=request.plan_run.changes_sha256,
         monthly_cost_usd=request.monthly_cost_usd,
     )
-    request_transition(request, RequestState.REJECTED, actor=approver, note=f"Rejected: {approval.comment}")
+    request_transition(request, "reject", actor=approver, note=f"Rejected: {approval.comment}")
     audit_record(
         actor=approver,
         action="request.rejected",
@@ -509,11 +511,12 @@ def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = 
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
     if not can_replan(actor, request):
         raise PermissionDenied("Only the requester or a platform admin can re-plan.")
-    transition_check(request, RequestState.PLANNING)
+    transition_check(request, "replan")
     if request.environment is None:
         raise RequestNotAwaiting(f"{request} has no environment to plan (it was never submitted).")
     run = _queue_plan(
         request,
+        move="replan",
         actor=actor,
         ip=ip,
         reason=f"Re-plan of request #{request.pk}",
@@ -529,7 +532,7 @@ def request_cancel(*, request: EnvironmentRequest, actor: Any, ip: str | None = 
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
     if not can_cancel_request(actor, request):
         raise PermissionDenied("Only the requester can cancel this request.")
-    request_transition(request, RequestState.CANCELLED, actor=actor, note="Cancelled by the requester.")
+    request_transition(request, "cancel", actor=actor, note="Cancelled by the requester.")
     audit_record(
         actor=actor,
         action="request.cancelled",
@@ -551,9 +554,7 @@ def requests_expire(*, now: Any = None) -> int:
             request = EnvironmentRequest.objects.select_for_update().get(pk=pk)
             if request.state != RequestState.AWAITING_APPROVAL:
                 continue
-            request_transition(
-                request, RequestState.EXPIRED, actor=None, note="Expired while awaiting approval."
-            )
+            request_transition(request, "expire", actor=None, note="Expired while awaiting approval.")
             audit_record(
                 actor=None,
                 action="request.expired",
@@ -597,6 +598,7 @@ def environment_expired_destroy_request(
             )
             _queue_plan(
                 request,
+                move="submit",
                 actor=None,
                 ip=None,
                 reason=f"Destroy plan for expired {environment}",

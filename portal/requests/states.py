@@ -1,10 +1,11 @@
-"""The request lifecycle: one table of allowed moves, and the one function that makes a move.
+"""The request lifecycle: one table of allowed moves (MOVES), and the one function that makes a
+move (request_transition).
 
-draft ──submit──▶ planning ──plan ok──▶ awaiting approval ──policy met──▶ approved ──▶ applying
-  │                  │ plan failed          │  │  │  └─re-plan─▶ planning                │
-  └─cancel─▶ cancelled ◀──cancel────────────┘  │  └─no decision in time─▶ expired        │
-                     ▼                         └─reject─▶ rejected          done ◀───────┤
-                   failed ──re-plan──▶ planning                           failed ◀──────┘
+    draft ─submit─▶ planning ─plan_ready─▶ awaiting approval ─approve─▶ approved ─start_apply─▶ applying
+      │               │ plan_failed          │ │ │ └─replan─▶ planning                            │
+      │               ▼                      │ │ └─expire─▶ expired              apply_done ─▶ done
+      │             failed ─replan─▶ planning │ └─reject─▶ rejected          apply_failed ─▶ failed
+      └─cancel─▶ cancelled ◀─cancel──────────┘
 """
 
 from __future__ import annotations
@@ -15,17 +16,24 @@ from portal.requests.models import EnvironmentRequest, RequestEvent, RequestStat
 
 S = RequestState
 
+# move: (the states it may start from, the state it leads to)
+MOVES: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({S.DRAFT}), S.PLANNING),
+    "replan": (frozenset({S.AWAITING_APPROVAL, S.FAILED}), S.PLANNING),
+    "plan_ready": (frozenset({S.PLANNING}), S.AWAITING_APPROVAL),
+    "plan_failed": (frozenset({S.PLANNING}), S.FAILED),
+    "approve": (frozenset({S.AWAITING_APPROVAL}), S.APPROVED),
+    "reject": (frozenset({S.AWAITING_APPROVAL}), S.REJECTED),
+    "expire": (frozenset({S.AWAITING_APPROVAL}), S.EXPIRED),
+    "cancel": (frozenset({S.DRAFT, S.AWAITING_APPROVAL}), S.CANCELLED),
+    "start_apply": (frozenset({S.APPROVED}), S.APPLYING),
+    "apply_done": (frozenset({S.APPLYING}), S.DONE),
+    "apply_failed": (frozenset({S.APPLYING}), S.FAILED),
+}
+
+# The same table by state: where each state can lead.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.PLANNING, S.CANCELLED}),
-    S.PLANNING: frozenset({S.AWAITING_APPROVAL, S.FAILED}),
-    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED, S.EXPIRED, S.PLANNING}),
-    S.APPROVED: frozenset({S.APPLYING}),
-    S.APPLYING: frozenset({S.DONE, S.FAILED}),
-    S.FAILED: frozenset({S.PLANNING}),
-    S.DONE: frozenset(),
-    S.REJECTED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.EXPIRED: frozenset(),
+    state: frozenset(target for sources, target in MOVES.values() if state in sources) for state in S.values
 }
 
 # States from which nothing more happens on their own: the final ones, and failed (which only a
@@ -43,24 +51,22 @@ def _label(state: str) -> str:
     return S(state).label.lower()
 
 
-def transition_allowed(current: str, target: str) -> bool:
-    return target in TRANSITIONS[current]
-
-
-def transition_check(request: EnvironmentRequest, target: str) -> None:
-    """Raises IllegalTransition, naming the states, when `request` may not move to `target`."""
-    if not transition_allowed(request.state, target):
-        allowed = ", ".join(sorted(_label(s) for s in TRANSITIONS[request.state])) or "nothing (it is final)"
+def transition_check(request: EnvironmentRequest, move: str) -> str:
+    """Returns the state `move` leads to; raises IllegalTransition, naming the states, when the
+    request's state does not allow it."""
+    sources, target = MOVES[move]
+    if request.state not in sources:
+        allowed = ", ".join(sorted(_label(s) for s in sources))
         raise IllegalTransition(
-            f"Request #{request.pk} is {_label(request.state)}; it cannot become {_label(target)} "
-            f"(from {_label(request.state)} it can become: {allowed})."
+            f"Request #{request.pk} is {_label(request.state)}; it cannot {move.replace('_', ' ')} "
+            f"(only a request that is {allowed} can)."
         )
+    return target
 
 
-def request_transition(request: EnvironmentRequest, target: str, *, actor: Any, note: str) -> RequestEvent:
-    """Moves the request to `target` and records the step on its timeline. Every state change of
-    a request goes through here. Call inside the caller's transaction, with the row locked."""
-    transition_check(request, target)
-    request.state = target
+def request_transition(request: EnvironmentRequest, move: str, *, actor: Any, note: str) -> RequestEvent:
+    """Makes the move and records it on the request's timeline. Every state change of a request
+    goes through here. Call inside the caller's transaction, with the request row locked."""
+    request.state = transition_check(request, move)
     request.save(update_fields=["state", "updated_at"])
-    return RequestEvent.objects.create(request=request, state=target, actor=actor, note=note)
+    return RequestEvent.objects.create(request=request, state=request.state, actor=actor, note=note)

@@ -126,7 +126,8 @@ def test_view_run_and_state_rules(people, team, sandbox_version):
     assert permissions.can_build_image(admin) and not permissions.can_build_image(member)
     assert permissions.can_view_audit(admin) and not permissions.can_view_audit(member)
     assert permissions.visible_team_ids(admin) is None
-    assert permissions.visible_team_ids(member) == [team.pk]
+    assert list(permissions.visible_team_ids(member).values_list("team_id", flat=True)) == [team.pk]
+    assert permissions.visible_team_ids(AnonymousUser()) == []
 
 
 def test_the_rules_are_registered_for_templates_and_has_perm(people, waiting):
@@ -153,3 +154,11 @@ def test_the_admin_follows_the_platform_admin_role_not_is_superuser(client, plat
     assert response.status_code == 200 and b"Approval policies" in response.content
     change = reverse("admin:accounts_team_changelist")
     assert client.get(change).status_code == 200
+
+
+def test_platform_admins_sign_in_through_the_admin_login_form(client, platform_admin, approver):
+    url = reverse("admin:login")
+    for user, expected in ((approver, 200), (platform_admin, 302)):  # 200: the form again, refused
+        response = client.post(url, {"username": user.username, "password": "pw-for-tests-1"})
+        assert response.status_code == expected, user
+    assert client.get(reverse("admin:index")).status_code == 200

@@ -29,7 +29,7 @@ from blueprints.spec import (
     blueprint_dirs,
     load_blueprint,
 )
-from portal.costs.rules import RULES
+from portal.costs.engine.rules import RULES
 
 TERRAFORM_ROOT = BLUEPRINTS_DIR.parent
 
@@ -293,7 +293,9 @@ def check_provider_schema(root: Path = TERRAFORM_ROOT) -> list[CheckResult]:
 def provider_available(provider: str, mirror: str | None) -> bool:
     if os.environ.get("PORTAL_TERRAFORM_REGISTRY") == "1":
         return True
-    return bool(mirror) and (Path(mirror) / "registry.terraform.io" / "hashicorp" / provider).is_dir()
+    if not mirror:
+        return False
+    return (Path(mirror) / "registry.terraform.io" / "hashicorp" / provider).is_dir()
 
 
 def check_validate(

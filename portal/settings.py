@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,12 +38,60 @@ DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+
+def _development_encryption_key(path: Path) -> str:
+    """A key generated once into the data folder (mode 0600), so a development portal needs no
+    configuration. The web process, workers and beat start together; the first one to link its
+    file into place wins and the others read that one."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(Fernet.generate_key() + b"\n")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(candidate)
+    return path.read_text().strip()
+
+
+# Keys for the secret values stored in the database (sensitive inputs, Terraform state, plan files,
+# state backend passwords): Fernet keys, comma-separated. The first encrypts, every one decrypts, so
+# a new key goes first and the old one stays until `manage.py rotate_encryption_keys` has
+# re-encrypted everything with the new one. FIELD_ENCRYPTION_KEY (one key, the earlier setting) is
+# still accepted and comes after them. Neither depends on SECRET_KEY. In development, with neither
+# set, the key is generated once into DATA_DIR; production refuses to start without one.
+DEV_ENCRYPTION_KEY_FILE = DATA_DIR / "field-encryption.key"
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+if os.environ.get("FIELD_ENCRYPTION_KEY", "").strip():
+    FIELD_ENCRYPTION_KEYS.append(os.environ["FIELD_ENCRYPTION_KEY"].strip())
+FIELD_ENCRYPTION_KEYS = list(dict.fromkeys(FIELD_ENCRYPTION_KEYS))
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Encryption key {_position} of FIELD_ENCRYPTION_KEYS/FIELD_ENCRYPTION_KEY is not a Fernet key "
+            "(urlsafe base64 of 32 bytes); make one with: "
+            'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from None
+if not FIELD_ENCRYPTION_KEYS and not PRODUCTION:
+    FIELD_ENCRYPTION_KEYS = [_development_encryption_key(DEV_ENCRYPTION_KEY_FILE)]
+
 if PRODUCTION:
     problems = []
     if DEBUG:
         problems.append("DEBUG is on; set DEBUG=false")
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
         problems.append("SECRET_KEY is the development key or shorter than 32 characters")
+    if not FIELD_ENCRYPTION_KEYS:
+        problems.append(
+            "FIELD_ENCRYPTION_KEYS is not set; secrets at rest need a key of their own "
+            "(see docs/operations.md, Encryption keys)"
+        )
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
     SESSION_COOKIE_SECURE = True
@@ -199,10 +248,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-
-# Key for secret values stored in the database (Fernet, urlsafe base64 of 32 bytes). When empty it
-# is derived from SECRET_KEY; set it explicitly so SECRET_KEY can be rotated on its own.
-FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 
 # Runs. Workers reach the portal's Terraform HTTP state backend at PORTAL_INTERNAL_URL.
 PORTAL_INTERNAL_URL = os.environ.get("PORTAL_INTERNAL_URL", "http://127.0.0.1:8000").rstrip("/")

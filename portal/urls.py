@@ -1,7 +1,7 @@
 """The root URLconf. It sits above every app, so it may join pages of a higher app into a lower
-app's addresses: the request form (requests app) is served under /catalog/, and the drift check
-(runs app) under /environments/, keeping their names `catalog:request` and
-`environments:drift-check`."""
+app's addresses: the request form (requests app) is served under /catalog/ (`catalog:request`,
+`catalog:request-validate`), and the drift check
+(runs app) under /environments/ (`environments:drift-check`)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -17,6 +17,7 @@ from portal.web import views as web_views
 catalog_patterns = [
     *catalog_urls.urlpatterns,
     path("<slug:slug>/request/", form_views.request_new, name="request"),
+    path("<slug:slug>/request/validate/", form_views.request_validate, name="request-validate"),
 ]
 environment_patterns = [
     *environment_urls.urlpatterns,

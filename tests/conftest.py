@@ -1,4 +1,5 @@
-"""Shared fixtures: factories' users, a real Redis, and a real Celery worker process."""
+"""Shared fixtures: factories' users, the published sandbox blueprint and environments made from
+it, a real Redis, and a real Celery worker process."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection
 
-from tests.factories import MembershipFactory, TeamFactory
+from tests.factories import (
+    SANDBOX_INPUTS,
+    SANDBOX_RUN_INPUTS,
+    MembershipFactory,
+    TeamFactory,
+    environment_from_request,
+    published_sandbox,
+)
 from tests.processes import CeleryWorker, MotoServer, RedisServer, database_url
 
 
@@ -35,6 +43,26 @@ def platform_admin(db):
 def outsider(db):
     """A user in another team."""
     return MembershipFactory(role="requester").user
+
+
+@pytest.fixture
+def sandbox(db):
+    """The local-sandbox blueprint version, published with the whole catalog."""
+    return published_sandbox()
+
+
+@pytest.fixture
+def make_environment(sandbox, requester, team):
+    """Environments of the sandbox, made from a request through environment_create (status
+    pending). `runnable=True` gives the inputs and the secret the runner tests plan and apply with."""
+
+    def make(name: str = "sbx", tier: str = "dev", runnable: bool = False, **inputs):
+        request = {"team": team, "requester": requester, "blueprint_version": sandbox}
+        request.update(environment_name=name, tier=tier, runnable=runnable)
+        request["inputs"] = {**(SANDBOX_RUN_INPUTS if runnable else SANDBOX_INPUTS), **inputs}
+        return environment_from_request(**request)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -44,3 +44,15 @@ def audit_record(
         ip_address=ip,
         data=data or {},
     )
+
+
+def audit_encryption_keys_rotated(
+    sender: Any, *, key: str, reencrypted: dict[str, int], **kwargs: Any
+) -> None:
+    """Receiver of portal.core.signals.encryption_keys_rotated (connected in AuditConfig.ready)."""
+    audit_record(
+        actor=None,
+        action="encryption_keys.rotated",
+        summary=f"Re-encrypted {sum(reencrypted.values())} stored secrets with key {key}.",
+        data={"key": key, "reencrypted": reencrypted},
+    )

@@ -32,7 +32,17 @@ def _signed_in(user: Any) -> bool:
 
 def is_platform_admin(user: Any) -> bool:
     """A platform admin holds that role through a membership of any team."""
-    return _signed_in(user) and user.memberships.filter(role=Role.PLATFORM_ADMIN).exists()
+    if not _signed_in(user):
+        return False
+    loaded = getattr(user, LOADED_MEMBERSHIPS, None)
+    if loaded is not None:
+        return holds_platform_admin(loaded)
+    return bool(user.memberships.filter(role=Role.PLATFORM_ADMIN).exists())
+
+
+# The page header's context processor loads the signed-in user's memberships once per request and
+# keeps them on request.user under this name, so the rules a template asks cost no more queries.
+LOADED_MEMBERSHIPS = "_portal_memberships"
 
 
 def holds_platform_admin(memberships: Iterable[Any]) -> bool:

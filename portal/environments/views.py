@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,27 +8,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import audit_record, client_ip
 from portal.core.crypto import decrypt_json
+from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import can_download_state, can_force_unlock, permission_required
-from portal.environments.models import Environment, EnvironmentStatus, StateLock
+from portal.environments.filtersets import EnvironmentFilterSet
+from portal.environments.models import Environment, StateLock
 from portal.environments.selectors import environment_list as environment_list_query
 from portal.environments.services import state_force_unlock
 
 
 @require_GET
 def environment_list(request: HttpRequest) -> HttpResponse:
-    filters = {"status": request.GET.get("status", "")}
-    environments = environment_list_query(user=request.user)
-    if filters["status"]:
-        environments = environments.filter(status=filters["status"])
-    page = Paginator(environments, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_page(
         request,
-        "environments/environment_list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "statuses": EnvironmentStatus.choices,
-        },
+        queryset=environment_list_query(user=request.user).defer(
+            *ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS
+        ),
+        filterset_class=EnvironmentFilterSet,
+        template="environments/environment_list.html",
     )
 
 

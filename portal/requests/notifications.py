@@ -25,8 +25,6 @@ from portal.core.roles import Role
 
 log = logging.getLogger(__name__)
 
-NOTIFICATION_TASK = "portal.notification_send"
-
 
 def _link(request: Any) -> str:
     return settings.PORTAL_BASE_URL + reverse("requests:detail", args=[request.pk])
@@ -57,7 +55,7 @@ def notification_queue(*, subject: str, body: str, recipients: list[str]) -> Non
     and dropped (the request it is about is unaffected)."""
     try:
         celery_app.send_task(
-            NOTIFICATION_TASK, kwargs={"subject": subject, "body": body, "recipients": recipients}
+            "portal.notification_send", kwargs={"subject": subject, "body": body, "recipients": recipients}
         )
     except Exception as exc:
         log.warning("could not queue the notification %r (%s)", subject, exc)

@@ -27,3 +27,10 @@ def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
         .select_related("team", "requester", "blueprint_version__blueprint", "plan_run")
         .order_by("awaiting_since")
     )
+
+
+def approval_queue_counts(queue: QuerySet[EnvironmentRequest]) -> dict[str, int]:
+    """How many requests wait in `queue`, and how many of those are over budget, in one query."""
+    from django.db.models import Count, Q
+
+    return queue.order_by().aggregate(total=Count("pk"), over_budget=Count("pk", filter=Q(over_budget=True)))

@@ -4,16 +4,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import client_ip
+from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
 from portal.environments.selectors import environment_list, team_committed_spend
-from portal.requests.models import RequestState
+from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
 from portal.requests.selectors import approval_queue as approval_queue_query
+from portal.requests.selectors import approval_queue_counts
 from portal.requests.selectors import request_list as request_list_query
 from portal.requests.services import (
     InvalidInputs,
@@ -34,15 +35,11 @@ STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting,
 
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
-    filters = {"state": request.GET.get("state", "")}
-    requests = request_list_query(user=request.user)
-    if filters["state"]:
-        requests = requests.filter(state=filters["state"])
-    page = Paginator(requests, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_page(
         request,
-        "requests/request_list.html",
-        {"page": page, "filters": filters, "states": RequestState.choices},
+        queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
+        filterset_class=RequestFilterSet,
+        template="requests/request_list.html",
     )
 
 
@@ -96,7 +93,16 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def approval_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "requests/approval_queue.html", {"queue": approval_queue_query(user=request.user)})
+    """The first page of what waits for the user's decision, with counts of the whole queue."""
+    queue = approval_queue_query(user=request.user)
+    plan_blobs = [f"plan_run__{name}" for name in RUN_BLOBS]
+    return list_page(
+        request,
+        queryset=queue.defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS, *plan_blobs),
+        filterset_class=ApprovalFilterSet,
+        template="requests/approval_queue.html",
+        context={"counts": approval_queue_counts(queue)},
+    )
 
 
 def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: Any) -> HttpResponse:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -11,9 +10,11 @@ from django_htmx.http import HttpResponseStopPolling
 from portal.accounts.selectors import user_teams
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion, MachineImage
+from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, RUN_BLOBS, list_page
 from portal.core.permissions import can_build_image, can_cancel_run
 from portal.environments.selectors import environment_list
-from portal.runs.models import RunKind, RunStatus
+from portal.runs.filtersets import ImageFilterSet, RunFilterSet
+from portal.runs.models import RunKind
 from portal.runs.selectors import run_list as run_list_query
 from portal.runs.services import RunConflict, run_cancel, run_enqueue
 
@@ -22,21 +23,13 @@ LOG_PAGE = 500
 
 @require_GET
 def run_list(request: HttpRequest) -> HttpResponse:
-    filters = {"status": request.GET.get("status", ""), "kind": request.GET.get("kind", "")}
-    runs = run_list_query(user=request.user)
-    for key, value in filters.items():
-        if value:
-            runs = runs.filter(**{key: value})
-    page = Paginator(runs, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_page(
         request,
-        "runs/run_list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "kinds": RunKind.choices,
-            "statuses": RunStatus.choices,
-        },
+        queryset=run_list_query(user=request.user).defer(
+            *RUN_BLOBS, *(f"environment__{name}" for name in ENVIRONMENT_BLOBS)
+        ),
+        filterset_class=RunFilterSet,
+        template="runs/run_list.html",
     )
 
 
@@ -71,7 +64,7 @@ def run_log(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=204)
     response = render(
         request,
-        "htmx/run_log_lines.html",
+        "runs/run_detail.html#log_update",
         {
             "run": run,
             "lines": lines,
@@ -110,11 +103,21 @@ def run_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def image_list(request: HttpRequest) -> HttpResponse:
-    images = MachineImage.objects.select_related("blueprint_version__blueprint", "run")
-    templates = BlueprintVersion.objects.filter(metadata__has_key="packer_template").select_related(
-        "blueprint"
+    images = MachineImage.objects.select_related("blueprint_version__blueprint", "run").defer(
+        *BLUEPRINT_VERSION_BLOBS, *(f"run__{name}" for name in RUN_BLOBS)
     )
-    return render(request, "runs/image_list.html", {"images": images, "templates": templates})
+    templates = (
+        BlueprintVersion.objects.filter(metadata__has_key="packer_template")
+        .select_related("blueprint")
+        .defer("source_files")
+    )
+    return list_page(
+        request,
+        queryset=images,
+        filterset_class=ImageFilterSet,
+        template="runs/image_list.html",
+        context={"templates": templates},
+    )
 
 
 @require_GET

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -6,6 +8,7 @@ from django.urls import reverse
 from portal.accounts.models import Membership, Team
 from portal.accounts.selectors import user_teams
 from portal.audit.models import AuditEvent
+from tests.factories import EnvironmentFactory
 
 
 @pytest.mark.django_db
@@ -61,27 +64,19 @@ def test_user_teams_is_scoped(requester, outsider, platform_admin):
 
 
 @pytest.mark.django_db
-def test_home_shows_committed_spend_per_team(client, requester, team, django_assert_max_num_queries):
-    from decimal import Decimal
-
-    from portal.catalog.models import Blueprint
-    from portal.catalog.services import blueprints_sync
-    from portal.environments.models import Environment
-
-    blueprints_sync()
-    version = Blueprint.objects.get(slug="local-sandbox").latest_version
+def test_home_shows_committed_spend_per_team(client, sandbox, requester, team, django_assert_max_num_queries):
     for name, status, cost in [
         ("a-env", "active", "12.50"),
         ("b-env", "active", "7.25"),
         ("c-env", "destroyed", "99"),
     ]:
-        Environment.objects.create(
+        EnvironmentFactory(
             team=team,
             owner=requester,
             name=name,
-            blueprint_version=version,
-            tier="dev",
+            blueprint_version=sandbox,
             status=status,
+            state_password="",
             monthly_cost_usd=Decimal(cost),
         )
     client.force_login(requester)

@@ -13,19 +13,14 @@ from portal.catalog.services import (
     blueprint_version_delete,
     blueprints_sync,
 )
-from portal.core.crypto import decrypt_json
+from portal.core.crypto import decrypt_json, encrypt_json
 from portal.requests.models import EnvironmentRequest
+from tests.factories import EnvironmentFactory, EnvironmentRequestFactory, published_blueprints
 
 
 @pytest.fixture
 def catalog(db):
-    blueprints_sync()
-    return {b.slug: b for b in Blueprint.objects.select_related("latest_version")}
-
-
-@pytest.fixture
-def sandbox_version(catalog):
-    return catalog["local-sandbox"].latest_version
+    return published_blueprints()
 
 
 def test_sync_publishes_every_blueprint_once(catalog):
@@ -39,15 +34,13 @@ def test_sync_publishes_every_blueprint_once(catalog):
 
 
 def make_request(version, user, team):
-    return EnvironmentRequest.objects.create(
-        team=team, requester=user, blueprint_version=version, environment_name="pinned", tier="dev"
+    return EnvironmentRequestFactory(
+        team=team, requester=user, blueprint_version=version, environment_name="pinned"
     )
 
 
-def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(
-    sandbox_version, requester, team, tmp_path
-):
-    make_request(sandbox_version, requester, team)
+def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(sandbox, requester, team, tmp_path):
+    make_request(sandbox, requester, team)
     spec = load_blueprint(BLUEPRINTS_DIR / "local-sandbox")
     changed = spec.__class__(
         **{**spec.__dict__, "files": {**spec.files, "blueprints/local-sandbox/extra.tf": "#"}}
@@ -55,7 +48,7 @@ def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(
     with pytest.raises(VersionFrozen, match="new version"):
         blueprint_publish(spec=changed)
     with pytest.raises(VersionFrozen, match="cannot be deleted"):
-        blueprint_version_delete(version=sandbox_version, actor=requester)
+        blueprint_version_delete(version=sandbox, actor=requester)
 
     bumped = spec.__class__(
         **{
@@ -69,18 +62,18 @@ def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(
     )
     new_version, outcome = blueprint_publish(spec=bumped)
     assert outcome == "created"
-    sandbox_version.refresh_from_db()
-    assert "blueprints/local-sandbox/extra.tf" not in sandbox_version.source_files
+    sandbox.refresh_from_db()
+    assert "blueprints/local-sandbox/extra.tf" not in sandbox.source_files
     assert Blueprint.objects.get(slug="local-sandbox").latest_version == new_version
-    assert EnvironmentRequest.objects.get().blueprint_version == sandbox_version
+    assert EnvironmentRequest.objects.get().blueprint_version == sandbox
     assert AuditEvent.objects.filter(
         action="blueprint_version.published", target_id=str(new_version.pk)
     ).exists()
 
 
-def test_an_unpinned_version_can_be_deleted(sandbox_version, platform_admin):
-    blueprint_version_delete(version=sandbox_version, actor=platform_admin)
-    assert not BlueprintVersion.objects.filter(pk=sandbox_version.pk).exists()
+def test_an_unpinned_version_can_be_deleted(sandbox, platform_admin):
+    blueprint_version_delete(version=sandbox, actor=platform_admin)
+    assert not BlueprintVersion.objects.filter(pk=sandbox.pk).exists()
 
 
 def test_catalog_pages_anonymous_and_signed_in(client, catalog, requester, django_assert_max_num_queries):
@@ -144,7 +137,7 @@ def test_htmx_validation_swaps_only_messages_and_cost_and_tier_change_loads_defa
     client, catalog, requester, team
 ):
     client.force_login(requester)
-    url = reverse("catalog:request", args=["local-sandbox"])
+    url = reverse("catalog:request-validate", args=["local-sandbox"])
     common = {
         "team": team.pk,
         "tier": "dev",
@@ -198,8 +191,8 @@ def test_requesting_for_another_team_is_refused(client, catalog, requester, outs
     assert EnvironmentRequest.objects.count() == 0
 
 
-def test_request_pages_are_scoped_to_the_team(client, sandbox_version, requester, team, outsider):
-    env_request = make_request(sandbox_version, requester, team)
+def test_request_pages_are_scoped_to_the_team(client, sandbox, requester, team, outsider):
+    env_request = make_request(sandbox, requester, team)
     client.force_login(outsider)
     assert client.get(reverse("requests:detail", args=[env_request.pk])).status_code == 404
     assert "pinned" not in client.get(reverse("requests:list")).content.decode()
@@ -218,7 +211,7 @@ def test_blueprints_list_json_maps_the_seeds(db, capsys):
 
 def test_custom_usage_numbers_reprice_and_bad_ones_are_refused(client, catalog, requester, team):
     client.force_login(requester)
-    url = reverse("catalog:request", args=["lambda-aurora"])
+    url = reverse("catalog:request-validate", args=["lambda-aurora"])
     base = {
         "team": team.pk,
         "name": "usage-env",
@@ -242,3 +235,63 @@ def test_custom_usage_numbers_reprice_and_bad_ones_are_refused(client, catalog, 
             url, {**base, "usage_profile": "custom", "usage__lambda_requests_per_month": bad}, headers=hx
         ).content.decode()
         assert message in html and 'data-testid="cost-total"' not in html
+
+
+def test_change_form_is_prefilled_from_the_environment_and_keeps_its_name(client, sandbox, requester, team):
+    environment = EnvironmentFactory(
+        team=team,
+        owner=requester,
+        name="live-env",
+        blueprint_version=sandbox,
+        tier="staging",
+        state_password=encrypt_json("pw"),
+        inputs={"app_replicas": 4, "greeting": "kept"},
+    )
+    client.force_login(requester)
+    url = reverse("catalog:request", args=["local-sandbox"])
+    html = client.get(url, {"environment": environment.pk}).content.decode()
+    assert 'value="live-env"' in html and "readonly" in html and 'value="kept"' in html
+    assert 'name="rendered_version"' in html and "(current)" in html
+    assert client.get(url, {"environment": "junk"}).status_code == 404
+    response = post_form(
+        client, team, environment=environment.pk, name="renamed", app_replicas="5", tier="staging"
+    )
+    assert response.status_code == 302
+    change = EnvironmentRequest.objects.get()
+    assert (change.environment, change.environment_name, change.inputs["app_replicas"]) == (
+        environment,
+        "live-env",
+        5,
+    )
+
+
+def test_required_fields_are_marked_before_any_error(client, catalog, requester):
+    client.force_login(requester)
+    html = client.get(reverse("catalog:request", args=["serverless-api"])).content.decode()
+    for field in ("team", "name", "tier", "region"):
+        label = html.split(f'<label for="id_{field}">', 1)[1].split("</label>", 1)[0]
+        assert 'class="required"' in label, field
+    assert "{#" not in html and "Each change posts" not in html  # the comment is not shown
+    assert 'data-field="' not in html  # no error yet
+
+
+def test_live_answer_names_only_targets_on_the_page(client, catalog, requester, team):
+    """Each out-of-band element of a live answer has its twin on the page (no oobErrorNoTarget)."""
+    import re
+
+    client.force_login(requester)
+    for slug in ("local-sandbox", "serverless-api"):
+        page = client.get(reverse("catalog:request", args=[slug])).content.decode()
+        live = client.post(
+            reverse("catalog:request-validate", args=[slug]),
+            {
+                "team": team.pk,
+                "name": "x",
+                "tier": "dev",
+                "rendered_tier": "dev",
+                "rendered_profile": "medium",
+            },
+            headers={"HX-Request": "true"},
+        ).content.decode()
+        targets = re.findall(r'id="([^"]+)"[^>]*hx-swap-oob', live)
+        assert targets and all(f'id="{target}"' in page for target in targets), slug

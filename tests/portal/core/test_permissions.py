@@ -10,10 +10,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from portal.core import permissions
-from portal.environments.models import Environment
 from portal.requests.models import EnvironmentRequest, RequestState
-from portal.runs.models import Run, RunKind
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from portal.runs.models import RunKind
+from tests.factories import (
+    EnvironmentFactory,
+    EnvironmentRequestFactory,
+    MembershipFactory,
+    RunFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -36,24 +42,10 @@ MAY_APPROVE = {"approver", "budget approver", "team's platform admin", "platform
 
 
 @pytest.fixture
-def waiting(team, requester, sandbox_version):
-    return EnvironmentRequest.objects.create(
-        team=team,
-        requester=requester,
-        blueprint_version=sandbox_version,
-        environment_name="perm-env",
-        tier="staging",
-        state=RequestState.AWAITING_APPROVAL,
+def waiting(team, requester):
+    return EnvironmentRequestFactory(
+        team=team, requester=requester, tier="staging", state=RequestState.AWAITING_APPROVAL
     )
-
-
-@pytest.fixture
-def sandbox_version(db):
-    from portal.catalog.models import Blueprint
-    from portal.catalog.services import blueprints_sync
-
-    blueprints_sync()
-    return Blueprint.objects.get(slug="local-sandbox").latest_version
 
 
 def test_who_may_approve(people, waiting):
@@ -105,12 +97,12 @@ def test_request_rules(people, waiting):
     assert not permissions.can_request(people["outsider"], waiting.team)
 
 
-def test_view_run_and_state_rules(people, team, sandbox_version):
-    environment = Environment.objects.create(
-        team=team, owner=people["requester"], name="perm-env", blueprint_version=sandbox_version, tier="dev"
+def test_view_run_and_state_rules(people, team):
+    environment = EnvironmentFactory(team=team, owner=people["requester"])
+    run = RunFactory(kind=RunKind.PLAN, environment=environment)
+    image_build = RunFactory(
+        kind=RunKind.IMAGE_BUILD, environment=None, image_source=environment.blueprint_version
     )
-    run = Run.objects.create(kind=RunKind.PLAN, environment=environment)
-    image_build = Run.objects.create(kind=RunKind.IMAGE_BUILD, image_source=sandbox_version)
     member, outsider, admin = people["team member"], people["outsider"], people["platform admin"]
     assert permissions.can_view(member, environment) and permissions.can_view(member, run)
     assert not permissions.can_view(outsider, environment) and not permissions.can_view(outsider, run)

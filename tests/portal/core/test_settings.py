@@ -1,17 +1,24 @@
 import os
+import stat
 import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.processes import ROOT
 
 
 def boot(**env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "PORTAL_ENV"}}
+    unset = {"SECRET_KEY", "DEBUG", "PORTAL_ENV", "FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEY"}
+    full_env = {k: v for k, v in os.environ.items() if k not in unset}
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); print('started'); " + full_env.pop("CODE", ""),
+        ],
         cwd=ROOT,
         env=full_env,
         capture_output=True,
@@ -25,6 +32,10 @@ def boot(**env: str) -> subprocess.CompletedProcess[str]:
     [
         ({"PORTAL_ENV": "production", "SECRET_KEY": "x" * 50, "DEBUG": "true"}, "DEBUG is on"),
         ({"PORTAL_ENV": "production", "DEBUG": "false"}, "SECRET_KEY is the development key"),
+        (
+            {"PORTAL_ENV": "production", "DEBUG": "false", "SECRET_KEY": "k" * 50},
+            "FIELD_ENCRYPTION_KEYS is not set; secrets at rest need a key of their own",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings_and_says_why(env, reason):
@@ -34,6 +45,52 @@ def test_production_refuses_unsafe_settings_and_says_why(env, reason):
 
 
 def test_production_starts_with_safe_settings():
-    result = boot(PORTAL_ENV="production", DEBUG="false", SECRET_KEY="k" * 50)
+    result = boot(
+        PORTAL_ENV="production",
+        DEBUG="false",
+        SECRET_KEY="k" * 50,
+        FIELD_ENCRYPTION_KEYS=f"{KEY_1},{KEY_2}",
+    )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+KEY_1, KEY_2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+PRINT_KEYS = "from django.conf import settings; print(','.join(settings.FIELD_ENCRYPTION_KEYS))"
+
+
+def boot_keys(**env: str) -> str:
+    result = boot(**env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_old_single_key_variable_still_counts_and_comes_last(tmp_path):
+    assert boot_keys(FIELD_ENCRYPTION_KEY=KEY_2, PORTAL_DATA_DIR=str(tmp_path), CODE=PRINT_KEYS) == KEY_2
+    both = boot_keys(
+        FIELD_ENCRYPTION_KEYS=KEY_1,
+        FIELD_ENCRYPTION_KEY=KEY_2,
+        PORTAL_DATA_DIR=str(tmp_path),
+        CODE=PRINT_KEYS,
+    )
+    assert both == f"{KEY_1},{KEY_2}"
+    assert not (tmp_path / "field-encryption.key").exists()
+    result = boot(PORTAL_ENV="production", DEBUG="false", SECRET_KEY="k" * 50, FIELD_ENCRYPTION_KEY=KEY_2)
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_generates_one_private_key_in_the_data_folder(tmp_path):
+    first = boot_keys(PORTAL_DATA_DIR=str(tmp_path), CODE=PRINT_KEYS)
+    key_file = tmp_path / "field-encryption.key"
+    assert key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    Fernet(first.encode())  # a valid key
+    assert boot_keys(PORTAL_DATA_DIR=str(tmp_path), CODE=PRINT_KEYS) == first
+
+
+def test_a_malformed_key_is_refused_by_position_without_echoing_it(tmp_path):
+    result = boot(FIELD_ENCRYPTION_KEYS=f"{KEY_1},not-a-key-123", PORTAL_DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert (
+        "Encryption key 2 of FIELD_ENCRYPTION_KEYS" in result.stderr and "not-a-key-123" not in result.stderr
+    )

@@ -2,49 +2,26 @@
 
 from datetime import timedelta
 
-import pytest
 from django.core import mail
-from django.db import transaction
 from django.utils import timezone
 
-from portal.catalog.models import Blueprint, MachineImage
-from portal.catalog.services import blueprints_sync
+from portal.catalog.models import MachineImage
 from portal.environments.jobs import environments_expire
 from portal.environments.models import Environment, EnvironmentStatus
-from portal.environments.services import environment_create
 from portal.requests.models import EnvironmentRequest, RequestKind, RequestState
 from portal.runs.jobs import environments_drift_schedule
 from portal.runs.models import Run, RunKind, RunStatus
 
 
-@pytest.fixture
-def sandbox(db):
-    blueprints_sync()
-    return Blueprint.objects.get(slug="local-sandbox").latest_version
-
-
-def make_env(sandbox, requester, team, name="ttl", tier="dev", **inputs):
-    request = EnvironmentRequest.objects.create(
-        team=team,
-        requester=requester,
-        blueprint_version=sandbox,
-        environment_name=name,
-        tier=tier,
-        inputs={"app_replicas": 1, **inputs},
-    )
-    with transaction.atomic():
-        return environment_create(request=request, actor=requester)
-
-
-def test_tier_ttl_sets_the_expiry(sandbox, requester, team):
-    dev = make_env(sandbox, requester, team, name="dev-env", tier="dev")
-    prod = make_env(sandbox, requester, team, name="prod-env", tier="prod")
+def test_tier_ttl_sets_the_expiry(make_environment):
+    dev = make_environment(name="dev-env", tier="dev")
+    prod = make_environment(name="prod-env", tier="prod")
     assert timedelta(days=6, hours=23) < dev.expires_at - timezone.now() <= timedelta(days=7)
     assert prod.expires_at is None
 
 
-def test_owner_is_reminded_once_before_expiry(sandbox, requester, team):
-    env = make_env(sandbox, requester, team)
+def test_owner_is_reminded_once_before_expiry(make_environment, requester):
+    env = make_environment("ttl")
     Environment.objects.filter(pk=env.pk).update(
         status=EnvironmentStatus.ACTIVE, expires_at=timezone.now() + timedelta(hours=12)
     )
@@ -54,8 +31,8 @@ def test_owner_is_reminded_once_before_expiry(sandbox, requester, team):
     assert "destroy request" in mail.outbox[0].body
 
 
-def test_at_expiry_a_destroy_request_goes_through_the_normal_flow(sandbox, requester, team):
-    env = make_env(sandbox, requester, team)
+def test_at_expiry_a_destroy_request_goes_through_the_normal_flow(make_environment):
+    env = make_environment("ttl")
     Environment.objects.filter(pk=env.pk).update(
         status=EnvironmentStatus.ACTIVE, expires_at=timezone.now() - timedelta(minutes=1)
     )
@@ -70,10 +47,10 @@ def test_at_expiry_a_destroy_request_goes_through_the_normal_flow(sandbox, reque
     assert EnvironmentRequest.objects.filter(kind=RequestKind.DESTROY).count() == 1
 
 
-def test_drift_checks_are_scheduled_for_active_environments_not_busy_ones(sandbox, requester, team):
-    active = make_env(sandbox, requester, team, name="active-env")
-    busy = make_env(sandbox, requester, team, name="busy-env")
-    make_env(sandbox, requester, team, name="pending-env")
+def test_drift_checks_are_scheduled_for_active_environments_not_busy_ones(make_environment):
+    active = make_environment(name="active-env")
+    busy = make_environment(name="busy-env")
+    make_environment(name="pending-env")
     Environment.objects.filter(pk__in=[active.pk, busy.pk]).update(status=EnvironmentStatus.ACTIVE)
     Run.objects.create(kind=RunKind.PLAN, environment=busy, status=RunStatus.RUNNING)
     assert environments_drift_schedule() == 1
@@ -81,12 +58,14 @@ def test_drift_checks_are_scheduled_for_active_environments_not_busy_ones(sandbo
     assert environments_drift_schedule() == 0  # the queued drift check makes it busy
 
 
-def test_an_environment_records_its_image_and_the_image_lists_it(client, sandbox, requester, team):
+def test_an_environment_records_its_image_and_the_image_lists_it(
+    client, sandbox, make_environment, requester
+):
     build = Run.objects.create(kind=RunKind.IMAGE_BUILD, image_source=sandbox, status=RunStatus.SUCCEEDED)
     image = MachineImage.objects.create(
         blueprint_version=sandbox, run=build, artifacts=[{"region": "", "image_id": "Null"}]
     )
-    env = make_env(sandbox, requester, team, image_id="Null")
+    env = make_environment("ttl", image_id="Null")
     assert env.image == image
     client.force_login(requester)
     assert str(env) in client.get(f"/runs/images/{image.pk}/").content.decode()

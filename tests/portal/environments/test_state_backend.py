@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.audit.models import AuditEvent
-from portal.catalog.models import Blueprint, BlueprintVersion
 from portal.core.crypto import decrypt_json, encrypt_json
-from portal.environments.models import Environment, EnvironmentStatus, StateLock, StateVersion
+from portal.environments.models import Environment, StateLock, StateVersion
 from portal.runs.models import Run, RunKind, RunStatus
+from tests.factories import EnvironmentFactory
 
 PASSWORD = "state-pw-0123456789abcdef"
 SECRET = "db-password-Zq8!x"
@@ -43,29 +43,11 @@ def state_body(serial: int, secret: str = SECRET) -> bytes:
     return json.dumps(document, indent=2, ensure_ascii=False).encode()
 
 
-def make_environment(team, owner, name: str = "shop-dev", password: str = PASSWORD) -> Environment:
-    blueprint, _ = Blueprint.objects.get_or_create(
-        slug="bare", defaults={"title": "Bare", "summary": "Only for state tests.", "runtime": "local"}
-    )
-    version, _ = BlueprintVersion.objects.get_or_create(
-        blueprint=blueprint,
-        version="1.0.0",
-        defaults={"changes": "", "metadata": {}, "source_files": {}, "source_sha256": "0" * 64},
-    )
-    return Environment.objects.create(
-        team=team,
-        owner=owner,
-        name=name,
-        blueprint_version=version,
-        tier="dev",
-        status=EnvironmentStatus.ACTIVE,
-        state_password=encrypt_json(password),
-    )
-
-
 @pytest.fixture
 def environment(team, requester) -> Environment:
-    return make_environment(team, requester)
+    return EnvironmentFactory(
+        team=team, owner=requester, name="shop-dev", state_password=encrypt_json(PASSWORD)
+    )
 
 
 @pytest.fixture
@@ -113,7 +95,9 @@ def assert_unauthorized(response) -> None:
 
 def test_missing_or_wrong_credentials_are_refused(environment, team, requester, client):
     url = reverse("terraform-state", args=[environment.pk])
-    other = make_environment(team, requester, name="other", password="other-pw")
+    other = EnvironmentFactory(
+        team=team, owner=requester, name="other", state_password=encrypt_json("other-pw")
+    )
     for headers in (
         {},
         {"Authorization": "Bearer " + PASSWORD},

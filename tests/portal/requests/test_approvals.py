@@ -14,8 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.requests.models import Approval, EnvironmentRequest, RequestState
 from portal.requests.services import approval_grant, approval_reject, request_plan_ready, requests_expire
 from portal.runs.models import Run, RunKind
-from tests.factories import MembershipFactory, TeamFactory
-from tests.portal.requests.conftest import fake_plan
+from tests.factories import MembershipFactory, PlanRunFactory, TeamFactory
 
 
 def test_self_approval_is_refused_in_the_service_and_the_view(client, awaiting, requester, team):
@@ -81,7 +80,9 @@ def test_a_changed_plan_voids_approvals_and_an_identical_one_keeps_them(
     request.state = RequestState.PLANNING
     request.save()
     with transaction.atomic():
-        same = fake_plan(request.environment, request, changes="changes-1", sha="f" * 64)
+        same = PlanRunFactory(
+            environment=request.environment, request=request, changes_sha256="changes-1", plan_sha256="f" * 64
+        )
         request_plan_ready(
             request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk), plan_run=same
         )
@@ -92,7 +93,7 @@ def test_a_changed_plan_voids_approvals_and_an_identical_one_keeps_them(
     request.state = RequestState.PLANNING
     request.save()
     with transaction.atomic():
-        changed = fake_plan(request.environment, request, changes="changes-2")
+        changed = PlanRunFactory(environment=request.environment, request=request, changes_sha256="changes-2")
         request_plan_ready(
             request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk), plan_run=changed
         )

@@ -15,11 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_request_plan_approve_apply_then_listed_with_outputs(
-    client, portal_url, celery_worker, requester, approver, team, django_capture_on_commit_callbacks
+    client, portal_url, celery_worker, sandbox, requester, approver, team, django_capture_on_commit_callbacks
 ):
-    from portal.catalog.services import blueprints_sync
-
-    blueprints_sync()
     client.force_login(requester)
     response = client.post(
         reverse("catalog:request", args=["local-sandbox"]),

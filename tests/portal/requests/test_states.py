@@ -13,6 +13,7 @@ from portal.requests.states import (
     IllegalTransition,
     request_transition,
 )
+from tests.factories import EnvironmentRequestFactory
 
 LEGAL = [(move, source) for move, (sources, _) in MOVES.items() for source in sorted(sources)]
 ILLEGAL = [
@@ -24,16 +25,9 @@ ILLEGAL = [
 
 
 @pytest.fixture
-def make_request(sandbox_version, requester, team):
+def make_request(requester, team):
     def make(state: str) -> EnvironmentRequest:
-        return EnvironmentRequest.objects.create(
-            team=team,
-            requester=requester,
-            blueprint_version=sandbox_version,
-            environment_name="sm-env",
-            tier="dev",
-            state=state,
-        )
+        return EnvironmentRequestFactory(team=team, requester=requester, state=state)
 
     return make
 

@@ -1,49 +1,23 @@
-"""Fixtures for the run engine: the catalog, a live portal (for Terraform's HTTP state backend)
-and helpers to create environments and wait for runs."""
+"""Fixtures for the run engine: environments the runner can plan and apply, and helpers that
+wait for runs."""
 
 from __future__ import annotations
 
+import functools
 import time
 
 import pytest
 
-from portal.catalog.models import Blueprint
-from portal.catalog.services import blueprints_sync
-from portal.environments.services import environment_create
-from portal.requests.models import EnvironmentRequest
 from portal.runs.models import FINISHED_STATUSES, Run
+from tests.factories import SANDBOX_SECRET as SECRET
 
-SECRET = "tok-SuperSecret-9f8e7d"
-
-
-@pytest.fixture
-def sandbox(transactional_db):
-    blueprints_sync()
-    return Blueprint.objects.get(slug="local-sandbox").latest_version
+__all__ = ["SECRET", "log_tail", "wait_for", "wait_for_run"]
 
 
 @pytest.fixture
-def make_environment(sandbox, requester, team):
-    from portal.core.crypto import encrypt_json
-
-    def make(name: str = "sbx", **inputs):
-        values = {"app_replicas": 2, "greeting": "hello", "enable_cache": False, "apply_seconds": 0, **inputs}
-        request = EnvironmentRequest.objects.create(
-            team=team,
-            requester=requester,
-            blueprint_version=sandbox,
-            environment_name=name,
-            tier="dev",
-            inputs=values,
-            secret_inputs=encrypt_json({"api_token": SECRET}),
-            secret_input_names=["api_token"],
-        )
-        from django.db import transaction
-
-        with transaction.atomic():
-            return environment_create(request=request, actor=requester)
-
-    return make
+def make_environment(make_environment):
+    """The run engine's environments can plan and apply, and carry a sensitive input (SECRET)."""
+    return functools.partial(make_environment, runnable=True)
 
 
 def log_tail(run: Run, lines: int = 15) -> str:

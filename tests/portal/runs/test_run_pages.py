@@ -10,30 +10,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.audit.models import AuditEvent
-from portal.catalog.models import Blueprint, BlueprintVersion
 from portal.core.crypto import encrypt_json
-from portal.environments.models import Environment, EnvironmentStatus, StateLock
+from portal.environments.models import Environment, StateLock
 from portal.runs import views as run_views
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+from tests.factories import EnvironmentFactory
 
 STOP_POLLING = 286  # django-htmx's HttpResponseStopPolling
 
 
 @pytest.fixture
 def environment(team, requester) -> Environment:
-    blueprint = Blueprint.objects.create(slug="bare", title="Bare", summary="For run pages.", runtime="local")
-    version = BlueprintVersion.objects.create(
-        blueprint=blueprint, version="1.0.0", changes="", metadata={}, source_files={}, source_sha256="0" * 64
-    )
-    return Environment.objects.create(
-        team=team,
-        owner=requester,
-        name="shop-dev",
-        blueprint_version=version,
-        tier="dev",
-        status=EnvironmentStatus.ACTIVE,
-        state_password=encrypt_json("pw"),
-    )
+    return EnvironmentFactory(team=team, owner=requester, name="shop-dev", state_password=encrypt_json("pw"))
 
 
 def add_lines(run: Run, *messages: str) -> None:

@@ -43,6 +43,11 @@ CLOSED_STATES: frozenset[str] = frozenset(
 )
 
 
+def moves_from(state: str) -> frozenset[str]:
+    """The moves a request in `state` can make (the request page offers only these)."""
+    return frozenset(move for move, (sources, _) in MOVES.items() if state in sources)
+
+
 class IllegalTransition(Exception):
     """The request's state does not allow this move."""
 

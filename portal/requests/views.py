@@ -27,7 +27,7 @@ from portal.requests.services import (
     request_decision,
     request_replan,
 )
-from portal.requests.states import IllegalTransition
+from portal.requests.states import IllegalTransition, moves_from
 from portal.runs.services import RunConflict, RunNotAllowed
 
 STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting, IllegalTransition)
@@ -88,6 +88,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     context = _review_context(env_request)
     context["can_decide"] = approval_queue_query(user=request.user).filter(pk=pk).exists()
+    context["moves"] = moves_from(env_request.state)
     return render(request, "requests/request_detail.html", context)
 
 

@@ -92,3 +92,30 @@ def test_services_refuse_moves_the_table_does_not_allow(make_request, requester)
     with pytest.raises(IllegalTransition, match="is draft; it cannot replan"):
         request_replan(request=draft, actor=requester)
     assert {r.state for r in EnvironmentRequest.objects.all()} == {"applying", "awaiting_approval", "draft"}
+
+
+@pytest.mark.parametrize(
+    ("state", "buttons"),
+    [
+        ("draft", {"Submit and plan", "Cancel request"}),
+        ("awaiting_approval", {"Re-plan", "Cancel request"}),
+        ("failed", {"Re-plan"}),
+        ("applying", set()),
+        ("done", set()),
+    ],
+)
+def test_the_request_page_offers_the_moves_the_table_and_the_rules_allow(
+    client, make_request, requester, platform_admin, make_environment, state, buttons
+):
+    request = make_request(state)
+    request.environment = make_environment(name="page-env")
+    request.save()
+    labels = {"Submit and plan", "Re-plan", "Cancel request"}
+
+    def offered(user):
+        client.force_login(user)
+        page = client.get(f"/requests/{request.pk}/").content.decode()
+        return {label for label in labels if f">{label}</button>" in page}
+
+    assert offered(requester) == buttons
+    assert offered(platform_admin) == buttons & {"Re-plan"}  # admins may re-plan, not submit or cancel

@@ -32,7 +32,7 @@ run: setup
 
 # The pure packages (no Django, no Celery): import-linter keeps them pure (contracts in
 # pyproject.toml) and mypy checks them strictly.
-MYPY_PATHS := blueprints portal/costs/engine portal/requests/policy.py workers/runner
+MYPY_PATHS := blueprints portal/costs/engine portal/requests/policy.py workers/runner drills
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,13 @@ from django.views.decorators.http import require_GET
 
 from blueprints.inputs import validate_inputs
 from blueprints.spec import AWS_REGIONS, TIERS
-from portal.catalog.selectors import blueprint_list, blueprint_outputs, blueprint_version_get
+from portal.catalog.selectors import (
+    blueprint_accepted_skips,
+    blueprint_account_prerequisites,
+    blueprint_list,
+    blueprint_outputs,
+    blueprint_version_get,
+)
 from portal.costs.services import PROFILES, cost_panel, cost_range
 
 
@@ -30,6 +36,8 @@ def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "blueprint": version.blueprint,
             "versions": versions,
             "outputs": blueprint_outputs(version),
+            "accepted_skips": blueprint_accepted_skips(version),
+            "prerequisites": blueprint_account_prerequisites(version),
         },
     )
 

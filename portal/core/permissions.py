@@ -204,7 +204,18 @@ RULES: dict[str, Callable[..., bool]] = {
 
 # The Django admin asks `user.has_perm("<app>.<action>_<model>")` for every model page; these
 # apps' model permissions follow the platform-admin role.
-ADMIN_APPS = ("auth", "accounts", "audit", "catalog", "requests", "environments", "runs", "core")
+ADMIN_APPS = (
+    "auth",
+    "accounts",
+    "audit",
+    "catalog",
+    "requests",
+    "environments",
+    "runs",
+    "core",
+    "policies",
+    "axes",
+)
 
 
 def register_rules() -> None:

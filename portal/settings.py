@@ -113,7 +113,7 @@ if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.core.admin_config.PortalAdminConfig",  # django.contrib.admin, behind the platform-admin role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "rules",
     "portal.accounts",
     "portal.audit",
     "portal.core",
@@ -198,9 +199,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP
 # address, that pair is refused until LOGIN_LOCKOUT_MINUTES pass (0: until an admin unlocks it with
 # `manage.py axes_reset_username USERNAME` or the admin's Access attempts page).
+# Model permissions come from Django, object rules from portal.core.permissions (django-rules).
 AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -63,3 +63,10 @@ def output_rows(outputs: dict[str, Any] | None) -> list[dict[str, Any]]:
             row["text"] = value_text(value)
         rows.append(row)
     return rows
+
+
+def free_tier_applies(version: Any) -> bool:
+    """The AWS free tier only changes an estimate with AWS resources in it."""
+    return any(
+        str(entry.get("type", "")).startswith("aws_") for entry in version.metadata.get("cost_resources", [])
+    )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import OuterRef, Subquery
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -10,59 +10,19 @@ from portal.audit.services import audit_record, client_ip
 from portal.catalog.display import input_rows, output_rows
 from portal.core.crypto import decrypt_json
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
-from portal.core.permissions import platform_admin_required
+from portal.core.permissions import can_download_state, can_force_unlock, permission_required
 from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, StateLock
+from portal.environments.progress import status_display, with_progress
 from portal.environments.selectors import environment_list as environment_list_query
 from portal.environments.services import state_force_unlock
-from portal.requests.models import EnvironmentRequest, RequestState
-from portal.runs.models import Run, RunKind
-from portal.runs.services import RunConflict, run_enqueue
-
-# What a pending environment (never applied) is waiting on, from its latest request's state.
-PENDING_LABELS = {
-    RequestState.DRAFT: ("pending", "Draft (not submitted)"),
-    RequestState.PLANNING: ("planning", "Planning"),
-    RequestState.AWAITING_APPROVAL: ("awaiting_approval", "Awaiting approval"),
-    RequestState.APPROVED: ("applying", "Applying"),
-    RequestState.APPLYING: ("applying", "Applying"),
-    RequestState.REJECTED: ("rejected", "Rejected (not applied)"),
-    RequestState.CANCELLED: ("cancelled", "Cancelled (not applied)"),
-    RequestState.EXPIRED: ("expired", "Expired (not applied)"),
-}
-
-
-def status_display(
-    status: str, label: str, request_state: str | None, last_run_kind: str | None
-) -> tuple[str, str]:
-    """(badge class, label) for an environment: a pending one says what happened to its request,
-    so a failed plan reads "Plan failed", never "Pending (not applied yet)"."""
-    if status != "pending" or not request_state:
-        return status, label
-    if request_state == RequestState.FAILED:
-        return "failed", "Apply failed" if last_run_kind == RunKind.APPLY else "Plan failed"
-    return PENDING_LABELS.get(request_state, (status, label))
-
-
-def _with_progress(queryset):
-    """Annotates the latest request's state and the latest run's kind (for `status_display`)."""
-    return queryset.annotate(
-        latest_request_state=Subquery(
-            EnvironmentRequest.objects.filter(environment=OuterRef("pk"))
-            .order_by("-created_at", "-pk")
-            .values("state")[:1]
-        ),
-        latest_run_kind=Subquery(
-            Run.objects.filter(environment=OuterRef("pk")).order_by("-created_at", "-pk").values("kind")[:1]
-        ),
-    )
 
 
 @require_GET
 def environment_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
-        queryset=_with_progress(
+        queryset=with_progress(
             environment_list_query(user=request.user).defer(*ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS)
         ),
         filterset_class=EnvironmentFilterSet,
@@ -72,13 +32,8 @@ def environment_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    environment = get_object_or_404(_with_progress(environment_list_query(user=request.user)), pk=pk)
-    status_class, status_label = status_display(
-        environment.status,
-        environment.get_status_display(),
-        environment.latest_request_state,
-        environment.latest_run_kind,
-    )
+    environment = get_object_or_404(with_progress(environment_list_query(user=request.user)), pk=pk)
+    status_class, status_label = status_display(environment)
     return render(
         request,
         "environments/environment_detail.html",
@@ -104,24 +59,7 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def environment_drift_check(request: HttpRequest, pk: int) -> HttpResponse:
-    environment = get_object_or_404(environment_list_query(user=request.user), pk=pk)
-    try:
-        run = run_enqueue(
-            kind=RunKind.DRIFT,
-            actor=request.user,
-            environment=environment,
-            reason="Drift check requested",
-            ip=client_ip(request),
-        )
-    except RunConflict as exc:
-        messages.error(request, str(exc))
-        return redirect("environments:detail", pk=pk)
-    return redirect("runs:detail", pk=run.pk)
-
-
-@require_POST
-@platform_admin_required
+@permission_required(can_force_unlock, "Only platform admins may force-unlock a state.")
 def environment_force_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     environment = get_object_or_404(Environment, pk=pk)
     if state_force_unlock(environment=environment, actor=request.user, ip=client_ip(request)):
@@ -132,12 +70,10 @@ def environment_force_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@platform_admin_required
+@permission_required(can_download_state, "Only platform admins may download state versions.")
 def state_version_download(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
     environment = get_object_or_404(Environment, pk=pk)
     version = get_object_or_404(environment.state_versions, pk=version_pk)
-    from django.db import transaction
-
     with transaction.atomic():
         audit_record(
             actor=request.user,

@@ -13,8 +13,7 @@ from portal.audit.services import client_ip
 from portal.catalog.display import input_rows, value_text
 from portal.catalog.toolchain import BlueprintNotRunnable, version_readiness
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
-from portal.costs.services import team_committed_spend
-from portal.environments.selectors import environment_list
+from portal.environments.selectors import environment_list, team_committed_spend
 from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
 from portal.requests.selectors import approval_queue as approval_queue_query
 from portal.requests.selectors import approval_queue_counts
@@ -30,9 +29,17 @@ from portal.requests.services import (
     request_decision,
     request_replan,
 )
+from portal.requests.states import IllegalTransition, moves_from
 from portal.runs.services import RunConflict, RunNotAllowed
 
-STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting, BlueprintNotRunnable)
+STEP_ERRORS = (
+    PermissionDenied,
+    RunConflict,
+    RunNotAllowed,
+    RequestNotAwaiting,
+    IllegalTransition,
+    BlueprintNotRunnable,
+)
 
 
 @require_GET
@@ -104,6 +111,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for row in context["diff"]:
         row["label"] = labels.get(row["name"], row["name"])
         row["before"], row["after"] = value_text(row["before"]), value_text(row["after"])
+    context["moves"] = moves_from(env_request.state)
     return render(request, "requests/request_detail.html", context)
 
 

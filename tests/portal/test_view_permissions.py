@@ -65,9 +65,7 @@ def world(sandbox, team, requester, approver, outsider, platform_admin) -> World
     image = MachineImage.objects.create(
         blueprint_version=sandbox, run=image_run, artifacts=[{"region": "", "image_id": "sbx-img-1"}]
     )
-    # As seed_demo makes platform admins: staff, so that the Django admin lets them in.
-    platform_admin.is_staff = platform_admin.is_superuser = True
-    platform_admin.save(update_fields=["is_staff", "is_superuser"])
+    # The Django admin lets platform admins in by their role (no is_staff/is_superuser flags).
     users = {
         "requester": requester,
         "approver": approver,

@@ -6,16 +6,11 @@ from typing import Any
 
 from django import template
 
+from portal.environments.progress import status_display
+
 register = template.Library()
 
 
 @register.simple_tag
 def environment_status(environment: Any) -> tuple[str, str]:
-    from portal.environments.views import status_display
-
-    return status_display(
-        environment.status,
-        environment.get_status_display(),
-        getattr(environment, "latest_request_state", None),
-        getattr(environment, "latest_run_kind", None),
-    )
+    return status_display(environment)

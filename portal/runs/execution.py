@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import os
 import shutil
 import time
 import traceback
@@ -23,10 +24,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit.services import audit_record
-from portal.catalog.models import MachineImage
+from portal.catalog.services import machine_image_record
 from portal.core.crypto import decrypt_json, encrypt_json
 from portal.environments.backends import backend_config
-from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
+from portal.environments.models import Environment
+from portal.environments.services import environment_applied, environment_drift_record
 from portal.runs.database import UNAVAILABLE, Backoff, with_retries
 from portal.runs.lifecycle import run_finished
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
@@ -215,8 +217,6 @@ def work_folder_write(
 def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
     """The whole environment of Terraform/Packer: AWS credentials only when the blueprint or the
     S3 state backend needs them, never the portal's own settings."""
-    import os
-
     extra = {"TF_PLUGIN_CACHE_DIR": settings.TF_PLUGIN_CACHE_DIR}
     Path(settings.TF_PLUGIN_CACHE_DIR).mkdir(parents=True, exist_ok=True)
     if runtime == "aws" or settings.STATE_BACKEND == "s3":
@@ -225,8 +225,6 @@ def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
 
 
 def _redactor(secrets: list[str]) -> Redactor:
-    import os
-
     aws = [os.environ[k] for k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if os.environ.get(k)]
     return Redactor(secrets=[*secrets, *aws], patterns=[*DEFAULT_PATTERNS, *settings.REDACT_PATTERNS])
 
@@ -325,21 +323,15 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
             f"Reusing the folder terraform init prepared for plan run #{job.reused_from} on this worker."
         )
     _check(job.tf.apply(PLAN_FILE), "terraform apply", job.sink)
-    if job.run.kind == RunKind.DESTROY:
-        status, outputs = EnvironmentStatus.DESTROYED, {}
-    else:
+    destroyed = job.run.kind == RunKind.DESTROY
+    outputs: dict[str, Any] = {}
+    if not destroyed:
         applied = job.tf.applied_outputs
-        status, outputs = (
-            EnvironmentStatus.ACTIVE,
-            applied if applied is not None else mask_outputs(job.tf.output_json()),
-        )
-
-    def save() -> None:
-        environment = Environment.objects.get(pk=job.environment.pk)
-        environment.status, environment.outputs = status, outputs
-        environment.save(update_fields=["status", "outputs", "updated_at"])
-
-    with_retries(save, what=f"run {job.run.pk}: recording the applied environment")
+        outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
+    with_retries(
+        lambda: environment_applied(environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs),
+        what=f"run {job.run.pk}: recording the applied environment",
+    )
     return {}
 
 
@@ -363,10 +355,8 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
                 for item in summarize_plan(plan_json).resources
             ]
         with_retries(
-            lambda: Environment.objects.filter(pk=job.environment.pk).update(
-                drift_status=DriftStatus.DRIFTED if drifted else DriftStatus.IN_SYNC,
-                drift_checked_at=timezone.now(),
-                drift_changes=changes,
+            lambda: environment_drift_record(
+                environment_id=job.environment.pk, drifted=drifted, changes=changes
             ),
             what=f"run {job.run.pk}: recording the drift check",
         )
@@ -374,9 +364,7 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
             "Drift detected: " + ", ".join(c["address"] for c in changes) if drifted else "No drift."
         )
         return {"drift_detected": drifted}
-    Environment.objects.filter(pk=job.environment.pk).update(
-        drift_status=DriftStatus.ERROR, drift_checked_at=timezone.now()
-    )
+    environment_drift_record(environment_id=job.environment.pk, drifted=None, changes=[])
     _check(result, "terraform plan (drift check)", job.sink)
     return {}
 
@@ -407,7 +395,7 @@ def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: 
     if not artifacts:
         raise RunFailed("packer build succeeded but its manifest lists no artifact.")
     with_retries(
-        lambda: MachineImage.objects.create(
+        lambda: machine_image_record(
             blueprint_version=version,
             run=run,
             artifacts=[{"region": a.region, "image_id": a.image_id} for a in artifacts],

@@ -48,3 +48,14 @@ def environments_expire() -> None:
     from portal.environments.jobs import environments_expire as expire
 
     expire()
+
+
+@shared_task(name="portal.cost_actuals_refresh")
+def cost_actuals_refresh() -> None:
+    """Beat, daily: actual spend of active AWS environments from Cost Explorer; owners hear of
+    an actual over the estimate's factor."""
+    from portal.costs.actuals import cost_actuals_refresh as refresh
+    from portal.environments.selectors import environments_active
+    from portal.requests.notifications import notify_owner_cost_overrun
+
+    refresh(environments=environments_active(), notify=notify_owner_cost_overrun)

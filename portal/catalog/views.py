@@ -22,6 +22,7 @@ from portal.catalog.selectors import (
     blueprint_outputs,
     blueprint_version_get,
 )
+from portal.costs.selectors import blueprint_estimate_accuracy
 from portal.costs.services import PROFILES, cost_range, custom_usage, form_estimate, usage_profile
 from portal.environments.models import EnvironmentStatus
 from portal.environments.selectors import environment_list
@@ -50,6 +51,7 @@ def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "outputs": blueprint_outputs(version),
             "accepted_skips": blueprint_accepted_skips(version),
             "prerequisites": blueprint_account_prerequisites(version),
+            "accuracy": blueprint_estimate_accuracy(blueprint=version.blueprint, user=request.user),
         },
     )
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from portal.accounts.selectors import user_is_platform_admin, user_teams
 from portal.core.health import health_report, public_report
-from portal.costs.services import with_committed_spend
+from portal.costs.selectors import teams_spend
 
 
 @require_GET
@@ -32,9 +32,6 @@ def _is_platform_admin(request: HttpRequest) -> bool:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's teams with their budget and committed monthly spend."""
-    teams = [
-        {"team": team, "committed": team.committed_usd or 0}
-        for team in with_committed_spend(user_teams(request.user)).order_by("name")
-    ]
+    """The user's teams with their budget and committed monthly spend (actual where known)."""
+    teams = teams_spend(teams=user_teams(request.user).order_by("name"))
     return render(request, "core/home.html", {"teams": teams})

@@ -120,13 +120,11 @@ def money(value: float | None) -> Decimal | None:
 
 
 def team_committed_spend(team: Any) -> Decimal:
-    """Monthly cost of the team's live environments, from the estimates of their applied plans."""
-    from portal.environments.models import Environment, EnvironmentStatus
+    """Monthly cost of the team's live environments: last month's actual spend where Cost
+    Explorer reported one, the estimate of the applied plan otherwise."""
+    from portal.costs.selectors import teams_spend
 
-    total = Environment.objects.filter(team=team, status=EnvironmentStatus.ACTIVE).aggregate(
-        total=Sum("monthly_cost_usd")
-    )["total"]
-    return total or Decimal("0")
+    return teams_spend(teams=type(team).objects.filter(pk=team.pk))[0].committed
 
 
 def with_committed_spend(teams: Any) -> Any:

@@ -265,3 +265,23 @@ def test_accuracy_only_counts_environments_the_user_may_see(world, aws_blueprint
     assert blueprint_estimate_accuracy(blueprint=aws_blueprint, user=outsider, today=today) == []
     [dev] = blueprint_estimate_accuracy(blueprint=aws_blueprint, user=world["owner"], today=today)
     assert (dev.tier, dev.accuracy.count, dev.accuracy.median) == ("dev", 1, 1.5)
+
+
+def test_beat_sends_the_task_daily(settings) -> None:
+    from celery.schedules import crontab
+
+    import workers.tasks  # noqa: F401 - registers the tasks, as the worker's import does
+    from portal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["cost-actuals"]
+    assert entry["task"] == "portal.cost_actuals_refresh" and entry["task"] in app.tasks
+    assert entry["schedule"] == crontab(hour=6, minute=17)
+
+
+@pytest.mark.parametrize("factor", ["0.5", "nonsense"])
+def test_alert_factor_below_one_refuses_to_start(factor: str) -> None:
+    from tests.portal.core.test_settings import boot
+
+    result = boot(COST_ACTUAL_ALERT_FACTOR=factor)
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "COST_ACTUAL_ALERT_FACTOR" in result.stderr or "could not convert" in result.stderr

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.db.models import QuerySet
 
 from portal.accounts.selectors import AnyUser, user_teams
+from portal.costs.selectors import teams_spend
 from portal.environments.models import Environment, EnvironmentStatus
 
 
@@ -12,6 +16,12 @@ def environment_list(*, user: AnyUser) -> QuerySet[Environment]:
     return Environment.objects.filter(team__in=user_teams(user)).select_related(
         "team", "owner", "blueprint_version__blueprint", "state_lock"
     )
+
+
+def team_committed_spend(team: Any) -> Decimal:
+    """Monthly cost of the team's live environments: last month's actual spend where Cost
+    Explorer reported one, the estimate of the applied plan otherwise (costs.selectors)."""
+    return teams_spend(teams=type(team).objects.filter(pk=team.pk))[0].committed
 
 
 def environments_active() -> QuerySet[Environment]:

@@ -23,8 +23,8 @@ from portal.costs.actuals import cost_actual_upsert, cost_actuals_refresh
 from portal.costs.engine.actuals import COST_METRIC
 from portal.costs.models import CostActual
 from portal.costs.selectors import blueprint_estimate_accuracy, teams_spend
-from portal.costs.services import team_committed_spend
 from portal.environments.models import EnvironmentStatus
+from portal.environments.selectors import team_committed_spend
 from tests.factories import EnvironmentFactory, MembershipFactory, TeamFactory, published_blueprints
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,7 @@ def world(aws_blueprint) -> dict[str, Any]:
 
 
 def test_refresh_stores_actuals_and_alerts_the_owner_once(
-    ce, moto_server, world, mailoutbox, django_capture_on_commit_callbacks
+    ce, moto_server, world, notifications, django_capture_on_commit_callbacks
 ) -> None:
     from portal.environments.selectors import environments_active
     from portal.requests.notifications import notify_owner_cost_overrun
@@ -144,6 +144,7 @@ def test_refresh_stores_actuals_and_alerts_the_owner_once(
     # web: 180 > 1.5 x 100, told once over two runs; api (30 of 40) and July's 41.50 are within.
     assert rows["web", dt.date(2026, 6, 1)].alerted_at is not None
     assert rows["web", dt.date(2026, 7, 1)].alerted_at is None
+    mailoutbox = notifications()  # the queued notification tasks, run as a worker would
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [world["owner"].email]
     assert "180.00 USD in June 2026" in mailoutbox[0].subject
@@ -152,7 +153,7 @@ def test_refresh_stores_actuals_and_alerts_the_owner_once(
     assert AuditEvent.objects.filter(action="cost.actuals_fetched").count() == 2
 
 
-def test_alert_factor_is_a_setting(ce, moto_server, world, settings, mailoutbox) -> None:
+def test_alert_factor_is_a_setting(ce, moto_server, world, settings) -> None:
     settings.COST_ACTUAL_ALERT_FACTOR = 2.0
     queue_ce_result(moto_server.url, month("2026-05-01", "2026-06-01", [("payments-ce", "web", "180")]))
     told = []
@@ -169,7 +170,7 @@ def test_disabled_refresh_asks_nothing(world, settings) -> None:
     assert result.skipped and not CostActual.objects.exists()
 
 
-def test_beat_task_fetches_for_active_environments(ce, moto_server, world, mailoutbox) -> None:
+def test_beat_task_fetches_for_active_environments(ce, moto_server, world) -> None:
     """The Celery task as beat sends it, run in-process: today's date, the portal's own client."""
     from django.utils import timezone
 

@@ -8,8 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.accounts.selectors import user_is_platform_admin, user_teams
-from portal.core.health import health_report, public_report
 from portal.costs.selectors import teams_spend
+from portal.web.health import health_report, public_report
 
 
 @require_GET
@@ -34,4 +34,4 @@ def _is_platform_admin(request: HttpRequest) -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     """The user's teams with their budget and committed monthly spend (actual where known)."""
     teams = teams_spend(teams=user_teams(request.user).order_by("name"))
-    return render(request, "core/home.html", {"teams": teams})
+    return render(request, "web/home.html", {"teams": teams})

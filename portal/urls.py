@@ -14,6 +14,7 @@ urlpatterns = [
     path("requests/", include("portal.requests.urls")),
     path("environments/", include("portal.environments.urls")),
     path("runs/", include("portal.runs.urls")),
+    path("dr/", include("portal.dr.urls")),
     path("state/<int:pk>", state_views.terraform_state, name="terraform-state"),
     path("audit/", include("portal.audit.urls")),
     path("admin/", admin.site.urls),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from celery import shared_task
 
 
@@ -48,3 +50,26 @@ def environments_expire() -> None:
     from portal.environments.jobs import environments_expire as expire
 
     expire()
+
+
+@shared_task(name="portal.drills_tick")
+def drills_tick() -> None:
+    """Beat: finish drills whose run died, start due drills, alert on overdue ones."""
+    from portal.dr.services import drills_tick as tick
+
+    tick()
+
+
+@shared_task(name="portal.portal_backup")
+def portal_backup() -> None:
+    from portal.dr.backup import portal_backup as backup
+
+    backup()
+
+
+@shared_task(name="portal.portal_self_drill")
+def portal_self_drill() -> None:
+    from portal.dr.services import DrillConflict, drill_portal_start
+
+    with contextlib.suppress(DrillConflict):  # one is running already
+        drill_portal_start(trigger="schedule")

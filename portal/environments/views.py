@@ -9,6 +9,7 @@ from portal.audit.services import audit_record, client_ip
 from portal.core.crypto import decrypt_json
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import platform_admin_required
+from portal.dr.selectors import environment_dr_context
 from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, StateLock
 from portal.environments.selectors import environment_list as environment_list_query
@@ -40,6 +41,7 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": environment.runs.select_related("created_by")[:20],
             "state_versions": environment.state_versions.select_related("run")[:20],
             "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),
+            **environment_dr_context(environment=environment, user=request.user),
         },
     )
 

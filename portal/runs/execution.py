@@ -339,6 +339,9 @@ EXECUTORS: dict[str, Callable[[TerraformJob], dict[str, Any]]] = {
     RunKind.DESTROY: execute_apply,
     RunKind.DRIFT: execute_drift,
 }
+# Kinds a higher app executes itself, registered from its AppConfig.ready() (portal.dr: drills),
+# so this module never imports it. Called with (run, sink, heartbeat, workdir).
+KIND_EXECUTORS: dict[str, Callable[[Run, LogSink, Heartbeat, Path], dict[str, Any]]] = {}
 
 
 def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
@@ -358,6 +361,8 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
             fields = execute_image_build(run, sink, heartbeat, workdir)
         elif run.kind in EXECUTORS:
             fields = EXECUTORS[run.kind](TerraformJob(run, sink, heartbeat, workdir))
+        elif run.kind in KIND_EXECUTORS:
+            fields = KIND_EXECUTORS[run.kind](run, sink, heartbeat, workdir)
         else:
             raise RunFailed(f"This portal version cannot execute {run.get_kind_display()} runs.")
     except RunCancelled as exc:

@@ -162,6 +162,7 @@ def test_sandbox_drill_via_the_command_line_passes(portal_url, celery_worker, ma
         "restore state into scratch workspace",
         "terraform init",
         "plan against restored state",
+        "cleanup: delete scratch workspace",
     ]
     assert record["rto_achieved_s"] > 0 and record["rpo_api_s"] == 0
     assert record["targets"]["rto_s"] == 300 and record["cleanup_ok"] is True

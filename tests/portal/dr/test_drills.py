@@ -45,14 +45,20 @@ def test_aws_drill_runs_as_a_run_passes_and_cleans_up(make_aws_environment, appr
     drill.run.refresh_from_db()
     assert drill.run.status == RunStatus.SUCCEEDED
     assert drill.rto_achieved_s is not None and drill.rpo_api_s is not None
-    assert [s["name"] for s in drill.steps][:3] == ["check preconditions", "write canary item", "restore table to point in time"]
+    assert [s["name"] for s in drill.steps][:3] == [
+        "check preconditions",
+        "write canary item",
+        "restore table to point in time",
+    ]
     assert all(s["outcome"] == "passed" for s in drill.steps)
     assert drill.cleanup_ok is True and drill.leftovers == []
     # Every scratch resource was stored as it was created, and is deleted now.
     states = dict(DrillResource.objects.filter(drill=drill).values_list("resource_id", "state"))
     assert any(rid.startswith("dynamodb-table:") for rid in states)
     assert set(states.values()) == {"deleted"}
-    assert not any(environment.outputs["dynamodb_table_name"]["value"] + "-drill-" in t for t in drill_tables(aws_env))
+    assert not any(
+        environment.outputs["dynamodb_table_name"]["value"] + "-drill-" in t for t in drill_tables(aws_env)
+    )
     # The live log has the runbook's lines, redacted of the AWS secret.
     messages = list(drill.run.log_lines.values_list("message", flat=True))
     assert any("t0 (restore call)" in m for m in messages)
@@ -97,7 +103,9 @@ def test_cancel_mid_drill_still_cleans_up(make_aws_environment, approver, aws_en
     def cancel_once_the_canary_is_tracked() -> None:
         try:
             wait_for(
-                lambda: DrillResource.objects.filter(drill=drill, resource_id__startswith="dynamodb-item:").exists(),
+                lambda: DrillResource.objects.filter(
+                    drill=drill, resource_id__startswith="dynamodb-item:"
+                ).exists(),
                 timeout=30,
                 what="the canary",
             )
@@ -148,12 +156,16 @@ def test_kill_9_of_the_worker_mid_drill_leaves_no_resource_untracked(
     assert not any(t.startswith(f"{table}-drill-") for t in drill_tables(aws_env))
 
 
-def test_sandbox_drill_via_the_command_line_passes(portal_url, celery_worker, make_environment, requester, team):
+def test_sandbox_drill_via_the_command_line_passes(
+    portal_url, celery_worker, make_environment, requester, team
+):
     environment = make_environment(name="drillme", runnable=True)
     plan, apply = plan_and_apply(environment, requester)
     assert apply.status == RunStatus.SUCCEEDED, log_tail(apply)
     out = StringIO()
-    call_command("drill", "run", f"{team.slug}/drillme", "--wait", "--timeout", "120", "--format", "json", stdout=out)
+    call_command(
+        "drill", "run", f"{team.slug}/drillme", "--wait", "--timeout", "120", "--format", "json", stdout=out
+    )
     record = json.loads(out.getvalue())
     assert record["status"] == "passed", record
     assert record["runbook"] == "state-restore"

@@ -160,7 +160,7 @@ def test_sandbox_drill_via_the_command_line_passes(
     portal_url, celery_worker, make_environment, requester, team
 ):
     environment = make_environment(name="drillme", runnable=True)
-    plan, apply = plan_and_apply(environment, requester)
+    _plan, apply = plan_and_apply(environment, requester)
     assert apply.status == RunStatus.SUCCEEDED, log_tail(apply)
     out = StringIO()
     call_command(

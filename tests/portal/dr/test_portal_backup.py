@@ -72,7 +72,8 @@ def test_self_drill_fails_on_a_corrupted_state_version(estate, backups, platform
     # the checksum verification can notice.
     with sqlite3.connect(path) as db:
         db.execute(
-            "UPDATE environments_stateversion SET sha256 = 'x' WHERE id = (SELECT MIN(id) FROM environments_stateversion)"
+            "UPDATE environments_stateversion SET sha256 = 'x' "
+            "WHERE id = (SELECT MIN(id) FROM environments_stateversion)"
         )
     db.close()
     manifest_path = path.with_name(path.name + ".json")

@@ -285,7 +285,9 @@ DRILL_POLL_INTERVAL_S = float(os.environ.get("DRILL_POLL_INTERVAL_S", "10"))
 DRILL_WAIT_TIMEOUT_S = float(os.environ.get("DRILL_WAIT_TIMEOUT_S", str(3 * 3600)))
 # How long a DynamoDB drill waits for point-in-time recovery to cover its canary; empty: the
 # runbook's default, min(RPO target, 15 min).
-DRILL_CANARY_WAIT_S = float(os.environ["DRILL_CANARY_WAIT_S"]) if os.environ.get("DRILL_CANARY_WAIT_S") else None
+DRILL_CANARY_WAIT_S = (
+    float(os.environ["DRILL_CANARY_WAIT_S"]) if os.environ.get("DRILL_CANARY_WAIT_S") else None
+)
 # A scheduled environment with no passed drill for its period plus this long is overdue.
 DRILL_OVERDUE_GRACE_S = float(os.environ.get("DRILL_OVERDUE_GRACE_S", str(24 * 3600)))
 # The portal's own backups and its self-drill's targets (RPO: backups are taken daily).

@@ -52,6 +52,7 @@ def estate_dr_list(*, user: AnyUser, now: datetime | None = None) -> QuerySet[En
 
 def environment_dr_context(*, environment: Environment, user: AnyUser) -> dict[str, Any]:
     """What the environment page's DR section shows."""
+    from portal.dr.demo import emulator_url
     from portal.dr.services import default_frequency, drill_profile
 
     profile = drill_profile(environment)
@@ -73,6 +74,7 @@ def environment_dr_context(*, environment: Environment, user: AnyUser) -> dict[s
         "dr_chart": trend_svg(finished, profile.rto_minutes * 60, profile.rpo_minutes * 60)
         if profile
         else "",
+        "dr_emulator": emulator_url() if environment.blueprint_version.blueprint.runtime == "aws" else None,
         "dr_may_start": user_may_start_drill(user, environment),
         "dr_may_change_schedule": user_may_change_drill_schedule(user, environment),
     }

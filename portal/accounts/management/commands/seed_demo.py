@@ -59,3 +59,8 @@ class Command(BaseCommand):
             summary=f"Demo data loaded: {len(TEAMS)} teams, {len(USERS)} users ({created_users} new).",
         )
         self.stdout.write(f"demo data: {len(TEAMS)} teams, {len(USERS)} users ({created_users} new)")
+        # The DR demo: an environment in the local AWS emulator, only when one is configured.
+        from portal.dr.demo import demo_aws_environment_load
+
+        if demo_aws_environment_load():
+            self.stdout.write("demo data: the emulator-api environment (in the local AWS emulator)")

@@ -20,8 +20,19 @@ class Command(BaseCommand):
             "profiles", help="targets and runbook steps of each blueprint's latest version"
         )
         profiles.add_argument("--format", choices=["text", "json"], default="text")
+        sub.add_parser("demo", help="load the demo AWS environment into the local AWS emulator")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "demo":
+            from portal.dr.demo import demo_aws_environment_load
+
+            environment = demo_aws_environment_load()
+            self.stdout.write(
+                f"demo AWS environment: {environment} (in the local AWS emulator)"
+                if environment
+                else "demo AWS environment: skipped (no AWS_ENDPOINT_URL, or no catalog/demo users yet)"
+            )
+            return
         rows = []
         for blueprint in Blueprint.objects.select_related("latest_version").order_by("slug"):
             version = blueprint.latest_version

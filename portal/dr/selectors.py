@@ -34,19 +34,21 @@ def estate_dr_list(*, user: AnyUser, now: datetime | None = None) -> QuerySet[En
         Environment.objects.filter(team__in=user_teams(user), status=EnvironmentStatus.ACTIVE)
         .select_related("team", "blueprint_version__blueprint", "drill_schedule__last_drill")
         .defer(*ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS, "drill_schedule__last_drill__result")
-        .annotate(
-            dr_overdue=Case(
-                When(drill_schedule__overdue_at__lt=now, then=Value(1)),
-                default=Value(0),
+        .order_by(
+            # Sort keys, not annotations, so the page's COUNT query needs no join.
+            Case(
+                When(drill_schedule__overdue_at__lt=now, then=Value(0)),
+                default=Value(1),
                 output_field=IntegerField(),
             ),
-            dr_failing=Case(
-                When(drill_schedule__last_drill__status__in=FAILING, then=Value(1)),
-                default=Value(0),
+            Case(
+                When(drill_schedule__last_drill__status__in=FAILING, then=Value(0)),
+                default=Value(1),
                 output_field=IntegerField(),
             ),
+            "team__name",
+            "name",
         )
-        .order_by("-dr_overdue", "-dr_failing", "team__name", "name")
     )
 
 

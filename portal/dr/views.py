@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import client_ip
@@ -85,6 +86,7 @@ def estate(request: HttpRequest) -> HttpResponse:
         queryset=estate_dr_list(user=request.user),
         filterset_class=EstateDrFilterSet,
         template="dr/estate.html",
+        context={"now": timezone.now()},
     )
 
 
@@ -119,6 +121,7 @@ def estate_csv(request: HttpRequest) -> StreamingHttpResponse:
         request.GET or None, queryset=estate_dr_list(user=request.user), request=request
     )
     writer = csv.writer(_Echo())
+    now = timezone.now()
 
     def rows():  # type: ignore[no-untyped-def]
         yield writer.writerow(CSV_COLUMNS)
@@ -132,7 +135,7 @@ def estate_csv(request: HttpRequest) -> StreamingHttpResponse:
                     env.blueprint_version.blueprint.slug,
                     env.tier,
                     schedule.frequency if schedule else "",
-                    "yes" if env.dr_overdue else "no",
+                    "yes" if schedule and schedule.overdue_at and schedule.overdue_at < now else "no",
                     schedule.next_due_at.isoformat() if schedule and schedule.next_due_at else "",
                     last.pk if last else "",
                     last.status if last else "",

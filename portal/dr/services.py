@@ -188,7 +188,9 @@ def drill_resource_record(*, drill_id: int, resource_id: str, state: str) -> Non
 def drill_record_result(*, drill_id: int, result: dict[str, Any]) -> Drill:
     """Stores the runbook's DrillResult and alerts on failure. A drill already finished (by the
     reconciler, after its run was reaped) keeps that verdict."""
-    drill = Drill.objects.select_for_update().select_related("environment__owner").get(pk=drill_id)
+    drill = (
+        Drill.objects.select_for_update(of=("self",)).select_related("environment__owner").get(pk=drill_id)
+    )
     if not drill.is_active:
         return drill
     status = result.get("status", DrillStatus.ERROR)
@@ -252,7 +254,9 @@ def drills_reconcile(*, environment_id: int | None = None) -> list[Drill]:
     for drill_id in list(stale.values_list("pk", flat=True)):
         with transaction.atomic():
             drill = (
-                Drill.objects.select_for_update().select_related("run", "environment__owner").get(pk=drill_id)
+                Drill.objects.select_for_update(of=("self",))
+                .select_related("run", "environment__owner")
+                .get(pk=drill_id)
             )
             if not drill.is_active:
                 continue
@@ -351,7 +355,9 @@ def drill_schedule_set(
     if frequency not in Frequency.values:
         raise ValueError(f"unknown frequency {frequency!r}")
     schedule = drill_schedule_ensure(environment=environment)
-    schedule = DrillSchedule.objects.select_for_update().select_related("last_drill").get(pk=schedule.pk)
+    schedule = (
+        DrillSchedule.objects.select_for_update(of=("self",)).select_related("last_drill").get(pk=schedule.pk)
+    )
     before = schedule.frequency
     now = timezone.now()
     since = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,31 @@ TRUE_WORDS = {"1", "true", "on", "yes"}
 FALSE_WORDS = {"0", "false", "off", "no", ""}
 MAX_TEXT = 1000
 REQUIRED_MESSAGE = "This field is required."
+# Whitespace a multi-line text (a reason, a comment, a key) may hold; every other control character
+# (category Cc: NUL, ESC, DEL, C1 codes) is refused. PostgreSQL cannot store NUL in text at all.
+MULTILINE_WHITESPACE = frozenset("\t\n\r")
+_CONTROL_NAMES = {
+    "\0": "NUL",
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESC",
+    "\x7f": "DEL",
+}
+
+
+def control_character_error(value: str, *, multiline: bool) -> str | None:
+    """The message to show when `value` holds a control character, or None when it holds none.
+
+    Single-line values may not even hold a tab or a line break."""
+    for index, char in enumerate(value):
+        if unicodedata.category(char) == "Cc" and not (multiline and char in MULTILINE_WHITESPACE):
+            name = _CONTROL_NAMES.get(char, "control character")
+            return (
+                f"Must not contain control characters: found U+{ord(char):04X} ({name}) at position "
+                f"{index + 1}." + ("" if multiline else " Tabs and line breaks are not allowed here either.")
+            )
+    return None
 
 
 @dataclass
@@ -62,6 +88,10 @@ def _text(raw: Any, spec: FieldSpec) -> str:
     if not isinstance(raw, str):
         raise ValueError("Enter text.")
     value = raw.strip()
+    # Single line, except sensitive values such as a private key or a certificate.
+    problem = control_character_error(value, multiline=spec.sensitive)
+    if problem:
+        raise ValueError(problem)
     if len(value) > MAX_TEXT:
         raise ValueError(f"At most {MAX_TEXT} characters.")
     if TEMPLATE_SEQUENCE.search(value):

@@ -17,5 +17,6 @@ urlpatterns = [
     path("dr/", include("portal.dr.urls")),
     path("state/<int:pk>", state_views.terraform_state, name="terraform-state"),
     path("audit/", include("portal.audit.urls")),
+    path("policies/", include("portal.policies.urls")),
     path("admin/", admin.site.urls),
 ]

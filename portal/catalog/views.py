@@ -15,7 +15,13 @@ from portal.accounts.models import Membership
 from portal.audit.services import client_ip
 from portal.catalog.forms import RequestForm
 from portal.catalog.models import BlueprintVersion
-from portal.catalog.selectors import blueprint_list, blueprint_outputs, blueprint_version_get
+from portal.catalog.selectors import (
+    blueprint_accepted_skips,
+    blueprint_account_prerequisites,
+    blueprint_list,
+    blueprint_outputs,
+    blueprint_version_get,
+)
 from portal.costs.services import PROFILES, cost_range, custom_usage, form_estimate, usage_profile
 from portal.environments.models import EnvironmentStatus
 from portal.environments.selectors import environment_list
@@ -42,6 +48,8 @@ def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "blueprint": version.blueprint,
             "versions": versions,
             "outputs": blueprint_outputs(version),
+            "accepted_skips": blueprint_accepted_skips(version),
+            "prerequisites": blueprint_account_prerequisites(version),
         },
     )
 

@@ -279,6 +279,9 @@ CASES = {
         403,
         data=lambda w: {"frequency": "weekly"},
     ),
+    "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
+    "policy-list": Case("get", lambda w: reverse("policies:list"), "platform_admin", 200, "approver", 403),
+    "policy-test": Case("get", lambda w: reverse("policies:test"), "platform_admin", 200, "approver", 403),
     # The Django admin checks access itself (AdminSite.has_permission) and has its own login page,
     # which is where it sends both anonymous users and signed-in users it refuses.
     "admin-index": Case(

@@ -108,3 +108,33 @@ def test_schedule_change_is_audited_and_none_stops_drills(env, approver, django_
     assert event.data == {"before": "monthly", "after": "none"}
     drills_tick(now=timezone.now() + timedelta(days=400))
     assert not Drill.objects.filter(environment=env).exists()
+
+
+def test_cli_lists_overdue_environments_and_profiles(
+    env, sandbox, team, requester, django_capture_on_commit_callbacks
+):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    other = EnvironmentFactory(team=team, owner=requester, blueprint_version=sandbox, name="fresh")
+    with django_capture_on_commit_callbacks():
+        drills_start_due()
+    DrillSchedule.objects.filter(environment=env).update(overdue_at=timezone.now() - timedelta(hours=1))
+    out = StringIO()
+    call_command("drill", "list", "--overdue", "--format", "json", stdout=out)
+    rows = json.loads(out.getvalue())
+    assert [(r["environment"], r["overdue"]) for r in rows] == [(str(env), True)]
+    assert rows[0]["last_drill"] is None  # never finished one
+    assert rows[0]["active_drill"] == Drill.objects.get(environment=env).pk
+    out = StringIO()
+    call_command("drill", "list", "--format", "json", stdout=out)
+    assert {r["environment"] for r in json.loads(out.getvalue())} == {str(env), str(other)}
+
+    out = StringIO()
+    call_command("dr", "profiles", "--format", "json", stdout=out)
+    profiles = {p["blueprint"]: p for p in json.loads(out.getvalue())}
+    assert profiles["local-sandbox"]["rto_minutes"] == 5
+    assert profiles["local-sandbox"]["runbooks"][0]["steps"][0] == "check preconditions"
+    assert profiles["cloudfront-ec2"]["rpo_minutes"] == 24 * 60 and not profiles["cloudfront-ec2"]["assumed"]

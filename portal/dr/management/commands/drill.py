@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from portal.dr.models import Drill, DrillSchedule, DrillTrigger
+from portal.dr.models import ACTIVE_DRILL_STATUSES, Drill, DrillSchedule, DrillTrigger
 from portal.dr.services import DrillConflict, DrillNotPossible, drill_start, drills_reconcile
 from portal.environments.models import Environment, EnvironmentStatus
 
@@ -109,9 +109,14 @@ class Command(BaseCommand):
         )
         if options["overdue"]:
             schedules = schedules.filter(overdue_at__lt=now)
+        active = {
+            drill.environment_id: drill.pk
+            for drill in Drill.objects.filter(status__in=ACTIVE_DRILL_STATUSES, environment__isnull=False)
+        }
         rows = [
             {
                 "environment": str(s.environment),
+                "active_drill": active.get(s.environment_id),
                 "frequency": s.frequency,
                 "next_due_at": s.next_due_at.isoformat() if s.next_due_at else None,
                 "overdue": bool(s.overdue_at and s.overdue_at < now),

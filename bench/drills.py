@@ -5,7 +5,8 @@ Both work inside a transaction that is rolled back, so the database is left as i
 * Estate page: 10,000 active environments and 50,000 finished drills (5 per environment, each
   with its run), the schedule rows pointing at each environment's newest drill. Server time of
   GET /dr/ (50 rows, overdue and failing first) through Django's test client as a platform
-  admin: p50, p95 and the query count. Targets: p95 < 150 ms.
+  admin: p50, p95, the p95 of this process's CPU time (SQLite runs in it; less sensitive to a busy
+  machine) and the query count. Target: p95 < 150 ms.
 * Sandbox drill overhead: a local-sandbox environment applied for real (its state stored as a
   state version), then a state-restore drill executed in this process the way a worker does
   (claim, log sink, heartbeat, Drill record). Overhead = the drill run's wall time minus the time
@@ -115,11 +116,18 @@ def bench_estate(
             with connection.execute_wrapper(count):
                 client.get("/dr/")
             samples = timed(lambda: client.get("/dr/"), repeat)
+            # CPU time of this process (SQLite runs in it too): less sensitive to a busy machine.
+            cpu = []
+            for _ in range(repeat):
+                start = time.process_time()
+                client.get("/dr/")
+                cpu.append((time.process_time() - start) * 1000)
             figures = {
                 "dr.estate_page_environments": float(environments),
                 "dr.estate_page_drills": float(len(made)),
                 "dr.estate_page_p50_ms": round(statistics.median(samples), 2),
                 "dr.estate_page_p95_ms": round(percentile(samples, 95), 2),
+                "dr.estate_page_cpu_p95_ms": round(percentile(cpu, 95), 2),
                 "dr.estate_page_queries": float(len(queries)),
             }
             raise _Rollback

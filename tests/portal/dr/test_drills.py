@@ -202,3 +202,24 @@ def test_sandbox_drill_via_the_command_line_passes(
         call_command("drill", "run", str(environment.pk), "--wait", "--timeout", "120", stdout=StringIO())
     failed = Drill.objects.filter(environment=environment).first()
     assert failed.status == DrillStatus.FAILED and "does not match" in failed.reason
+
+
+def test_aws_settings_of_the_environment_win_over_the_teams(make_aws_environment, team, aws_env):
+    from portal.dr.models import AwsSettings
+    from portal.dr.services import drill_aws
+
+    environment = make_aws_environment()
+    AwsSettings.objects.create(team=team, region="eu-west-1")
+    assert drill_aws(environment).region == "eu-west-1"
+    assert drill_aws(environment).endpoint_url == aws_env["AWS_ENDPOINT_URL"]
+    AwsSettings.objects.create(
+        environment=environment,
+        region="us-east-1",
+        role_arn="arn:aws:iam::123456789012:role/portal-drill",
+        external_id="ext-42",
+    )
+    aws = drill_aws(environment)
+    assert aws.region == "us-east-1"
+    # The session holds the assumed role's temporary credentials (moto's STS), not the worker's.
+    credentials = aws.session.get_credentials()
+    assert credentials.token and credentials.access_key != aws_env["AWS_ACCESS_KEY_ID"]

@@ -97,8 +97,67 @@ def _text(raw: Any, spec: FieldSpec) -> str:
     if TEMPLATE_SEQUENCE.search(value):
         raise ValueError("Must not contain Terraform template sequences such as ${…} or %{…}.")
     if spec.pattern and value and not re.fullmatch(spec.pattern, value):
-        raise ValueError(f"Does not match the expected format ({spec.help or spec.pattern}).")
+        raise ValueError(pattern_message(spec.pattern, value))
     return value
+
+
+_CHARACTER_CLASS = re.compile(r"^\^?\[([^\]]+)\](?:\{(\d*)(,?)(\d*)\}|([+*]))\$?$")
+_CLASS_WORDS = (
+    ("A-Za-z", "letters"),
+    ("a-zA-Z", "letters"),
+    ("A-Z", "capital letters"),
+    ("a-z", "lowercase letters"),
+    ("0-9", "digits"),
+    ("\\s", "spaces"),
+    (" ", "spaces"),
+)
+
+
+def _class_rule(body: str, low: str, comma: str, high: str) -> str:
+    words: list[str] = []
+    rest = body
+    for token, word in _CLASS_WORDS:
+        if token in rest:
+            rest = rest.replace(token, "", 1)
+            if word not in words:
+                words.append(word)
+    symbols = " ".join(dict.fromkeys(rest.replace("\\", "")))
+    allowed = ", ".join(words)
+    if symbols:
+        allowed = f"{allowed} and {symbols}" if allowed else symbols
+    elif len(words) > 1:
+        allowed = ", ".join(words[:-1]) + " and " + words[-1]
+    rule = f"Use only {allowed}"
+    if comma and high and low not in ("", "0"):
+        rule += f", {low} to {high} characters"
+    elif comma and high:
+        rule += f", at most {high} characters"
+    elif comma and low not in ("", "0", "1"):
+        rule += f", at least {low} characters"
+    elif low and not comma:
+        rule += f", exactly {low} characters"
+    return rule
+
+
+def pattern_message(pattern: str, value: str) -> str:
+    """What a value that fails `pattern` breaks, in words where the pattern is a character class
+    ("Use only letters, digits, spaces and , . ! ? ' -. Not allowed: é."), else the pattern itself."""
+    empty_ok = pattern.startswith("^$|")
+    core = pattern[3:] if empty_ok else pattern
+    match = _CHARACTER_CLASS.match(core)
+    if match:
+        body, low, comma, high, repeat = match.groups()
+        rule = _class_rule(
+            body, low or ("1" if repeat == "+" else ""), comma or ("," if repeat else ""), high
+        )
+        try:
+            bad = [ch for ch in dict.fromkeys(value) if not re.fullmatch(f"[{body}]", ch)]
+        except re.error:
+            bad = []
+        message = rule + (" (or leave it empty)" if empty_ok else "") + "."
+        shown = ["space" if ch == " " else f"“{ch}”" for ch in bad]
+        return message + (" Not allowed here: " + ", ".join(shown) + "." if bad else "")
+    return f"Must match the pattern {core}" + (" (or be empty)" if empty_ok else "") + "."
 
 
 def _bool(raw: Any) -> bool:

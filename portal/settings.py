@@ -113,7 +113,7 @@ if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.core.admin_config.PortalAdminConfig",  # django.contrib.admin, behind the platform-admin role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "rules",
     "portal.accounts",
     "portal.audit",
     "portal.core",
@@ -199,9 +200,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP
 # address, that pair is refused until LOGIN_LOCKOUT_MINUTES pass (0: until an admin unlocks it with
 # `manage.py axes_reset_username USERNAME` or the admin's Access attempts page).
+# Model permissions come from Django, object rules from portal.core.permissions (django-rules).
 AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -265,6 +268,13 @@ TERRAFORM_PROVIDER_MIRROR = os.environ.get(
 # set for the machine's own Terraform use never redirects the portal's runs.
 TERRAFORM_CLI_CONFIG = os.environ.get("TERRAFORM_CLI_CONFIG", str(DATA_DIR / "terraform" / "terraformrc"))
 RUNS_WORK_DIR = Path(os.environ.get("RUNS_WORK_DIR", DATA_DIR / "runs"))
+# The toolchain check (Terraform/Packer versions, providers, AWS identity) is computed once and
+# kept in this file for TOOLCHAIN_MAX_AGE_S; `manage.py toolchain` refreshes it.
+TOOLCHAIN_REPORT_FILE = Path(os.environ.get("TOOLCHAIN_REPORT_FILE", DATA_DIR / "toolchain.json"))
+TOOLCHAIN_MAX_AGE_S = int(os.environ.get("TOOLCHAIN_MAX_AGE_S", "900"))
+TOOLCHAIN_CHECK_AWS = os.environ.get("TOOLCHAIN_CHECK_AWS", "1") == "1"
+# Where "what to configure" messages link to (the README's section on AWS and a real Terraform).
+PORTAL_DOCS_URL = os.environ.get("PORTAL_DOCS_URL", "")
 # checkov, in its own virtualenv (`make checkov`; its pins clash with the portal's). Run by
 # `manage.py blueprints check`, which fails when it is missing.
 CHECKOV_BIN = os.environ.get("CHECKOV_BIN", str(BASE_DIR / ".venv-checkov" / "bin" / "checkov"))
@@ -314,6 +324,7 @@ CELERY_BEAT_SCHEDULE = {
     "dr-drills": {"task": "portal.drills_tick", "schedule": 60.0},
     "portal-backup": {"task": "portal.portal_backup", "schedule": 24 * 3600.0},
     "portal-self-drill": {"task": "portal.portal_self_drill", "schedule": 7 * 24 * 3600.0},
+    "toolchain-refresh": {"task": "portal.toolchain_refresh", "schedule": 600.0},
 }
 
 # DR drills (portal.dr; the runbooks are the package `drills`). AWS_ENDPOINT_URL, when set, points

@@ -22,3 +22,8 @@ class AuditConfig(AppConfig):
         from portal.audit.receivers import audit_login_locked_out
 
         user_locked_out.connect(audit_login_locked_out, dispatch_uid="portal.audit.login_locked_out")
+
+        from portal.audit.services import audit_encryption_keys_rotated
+        from portal.core.signals import encryption_keys_rotated
+
+        encryption_keys_rotated.connect(audit_encryption_keys_rotated, dispatch_uid="audit.keys_rotated")

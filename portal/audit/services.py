@@ -58,3 +58,15 @@ def audit_record(
     head.last_event_id, head.last_hash = event.pk, event.hash
     head.save(update_fields=["last_event_id", "last_hash"])
     return event
+
+
+def audit_encryption_keys_rotated(
+    sender: Any, *, key: str, reencrypted: dict[str, int], **kwargs: Any
+) -> None:
+    """Receiver of portal.core.signals.encryption_keys_rotated (connected in AuditConfig.ready)."""
+    audit_record(
+        actor=None,
+        action="encryption_keys.rotated",
+        summary=f"Re-encrypted {sum(reencrypted.values())} stored secrets with key {key}.",
+        data={"key": key, "reencrypted": reencrypted},
+    )

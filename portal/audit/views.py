@@ -12,11 +12,11 @@ from portal.audit.filtersets import AuditEventFilterSet
 from portal.audit.models import AuditEvent
 from portal.audit.selectors import audit_event_list
 from portal.core.lists import list_page
-from portal.core.permissions import platform_admin_required
+from portal.core.permissions import can_view_audit, permission_required
 
 
 @require_GET
-@platform_admin_required
+@permission_required(can_view_audit, "Only platform admins may see this page.")
 def audit_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
@@ -77,7 +77,7 @@ class _Echo:
 
 
 @require_GET
-@platform_admin_required
+@permission_required(can_view_audit, "Only platform admins may see this page.")
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The audit log as CSV, with the same filters as the page, oldest first, with each event's hashes."""
     filterset = AuditEventFilterSet(request.GET, queryset=AuditEvent.objects.all())

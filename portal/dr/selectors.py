@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from portal.accounts.selectors import AnyUser, user_is_platform_admin, user_teams
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS
+from portal.core.permissions import can_change_drill_schedule, can_start_drill
 from portal.dr.charts import trend_svg
 from portal.dr.models import Drill, DrillSchedule, DrillStatus, Frequency
-from portal.dr.permissions import user_may_change_drill_schedule, user_may_start_drill
 from portal.environments.models import Environment, EnvironmentStatus
 
 FAILING = (DrillStatus.FAILED, DrillStatus.ERROR)
@@ -77,6 +77,6 @@ def environment_dr_context(*, environment: Environment, user: AnyUser) -> dict[s
         if profile
         else "",
         "dr_emulator": emulator_url() if environment.blueprint_version.blueprint.runtime == "aws" else None,
-        "dr_may_start": user_may_start_drill(user, environment),
-        "dr_may_change_schedule": user_may_change_drill_schedule(user, environment),
+        "dr_may_start": can_start_drill(user, environment),
+        "dr_may_change_schedule": can_change_drill_schedule(user, environment),
     }

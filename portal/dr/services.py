@@ -20,6 +20,7 @@ from django.utils import timezone
 from blueprints.spec import DrProfile
 from portal.accounts.models import Membership, Role
 from portal.audit.services import audit_record
+from portal.celery import app as celery_app
 from portal.dr.models import (
     ACTIVE_DRILL_STATUSES,
     FREQUENCY_DAYS,
@@ -93,11 +94,19 @@ def _recipients(environment: Environment | None) -> list[str]:
 
 
 def _notify(subject: str, body: str, environment: Environment | None) -> None:
-    # The portal's one notification channel (email, plus the Slack-compatible webhook), sent
-    # after the transaction commits.
-    from portal.requests.notifications import _send
+    """Queues the portal's notification task (email plus the Slack-compatible webhook, delivered by
+    portal.requests.notifications.notification_deliver in a worker) once the transaction commits.
+    Sent by name, so this app stays below the requests app."""
+    recipients = sorted({r for r in _recipients(environment) if r})
+    kwargs = {"subject": f"[infra portal] {subject}", "body": body, "recipients": recipients}
 
-    _send(f"[infra portal] {subject}", body, _recipients(environment))
+    def queue() -> None:
+        try:
+            celery_app.send_task("portal.notification_send", kwargs=kwargs)
+        except Exception as exc:  # broker down: the drill record stands; the alert is logged
+            log.warning("could not queue the notification %r (%s)", kwargs["subject"], exc)
+
+    transaction.on_commit(queue)
 
 
 def _link(drill: Drill) -> str:
@@ -116,7 +125,7 @@ def drill_start(
     ip: str | None = None,
 ) -> Drill:
     """Queues a drill of the environment's main runbook (or `runbook`). Permission checks are the
-    caller's (portal.dr.permissions). The database refuses a second active drill."""
+    caller's (portal.core.permissions). The database refuses a second active drill."""
     drills_reconcile(environment_id=environment.pk)  # a drill whose run died must not block this one
     if environment.status != EnvironmentStatus.ACTIVE:
         raise DrillNotPossible(

@@ -11,13 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import client_ip
 from portal.core.lists import list_page
+from portal.core.permissions import can_change_drill_schedule, can_start_drill, can_view_estate_dr
 from portal.dr.filtersets import EstateDrFilterSet
 from portal.dr.models import Frequency
-from portal.dr.permissions import (
-    user_may_change_drill_schedule,
-    user_may_see_estate_dr,
-    user_may_start_drill,
-)
 from portal.dr.selectors import drill_list, estate_dr_list
 from portal.dr.services import DrillConflict, DrillNotPossible, drill_schedule_set, drill_start
 from portal.environments.selectors import environment_list
@@ -47,7 +43,7 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def drill_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     environment = get_object_or_404(environment_list(user=request.user), pk=pk)
-    if not user_may_start_drill(request.user, environment):
+    if not can_start_drill(request.user, environment):
         raise PermissionDenied("Only the team's approvers and platform admins start drills.")
     try:
         drill = drill_start(environment=environment, actor=request.user, ip=client_ip(request))
@@ -60,7 +56,7 @@ def drill_start_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def drill_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     environment = get_object_or_404(environment_list(user=request.user), pk=pk)
-    if not user_may_change_drill_schedule(request.user, environment):
+    if not can_change_drill_schedule(request.user, environment):
         raise PermissionDenied("Only the team's approvers and platform admins change the drill schedule.")
     frequency = request.POST.get("frequency", "")
     if frequency not in Frequency.values:
@@ -74,7 +70,7 @@ def drill_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _estate_allowed(request: HttpRequest) -> None:
-    if not user_may_see_estate_dr(request.user):
+    if not can_view_estate_dr(request.user):
         raise PermissionDenied("The estate DR page is for approvers and platform admins.")
 
 

@@ -67,9 +67,7 @@ def world(sandbox, team, requester, approver, outsider, platform_admin) -> World
     image = MachineImage.objects.create(
         blueprint_version=sandbox, run=image_run, artifacts=[{"region": "", "image_id": "sbx-img-1"}]
     )
-    # As seed_demo makes platform admins: staff, so that the Django admin lets them in.
-    platform_admin.is_staff = platform_admin.is_superuser = True
-    platform_admin.save(update_fields=["is_staff", "is_superuser"])
+    # The Django admin lets platform admins in by their role (no is_staff/is_superuser flags).
     users = {
         "requester": requester,
         "approver": approver,
@@ -279,6 +277,8 @@ CASES = {
         403,
         data=lambda w: {"frequency": "weekly"},
     ),
+    "toolchain": Case("get", lambda w: reverse("toolchain"), "platform_admin", 200, "requester", 403),
+    "toolchain-configure": Case("get", lambda w: reverse("toolchain-configure"), "loner", 200),
     "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
     "policy-list": Case("get", lambda w: reverse("policies:list"), "platform_admin", 200, "approver", 403),
     "policy-test": Case("get", lambda w: reverse("policies:test"), "platform_admin", 200, "approver", 403),

@@ -11,7 +11,6 @@ from io import StringIO
 
 import boto3
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -36,7 +35,7 @@ def drill_tables(aws_env) -> set[str]:
     return {t for t in moto(aws_env, "dynamodb").list_tables()["TableNames"] if "-drill-" in t}
 
 
-def test_aws_drill_runs_as_a_run_passes_and_cleans_up(make_aws_environment, approver, aws_env):
+def test_aws_drill_runs_as_a_run_passes_and_cleans_up(make_aws_environment, approver, aws_env, notifications):
     environment = make_aws_environment()
     drill = drill_start(environment=environment, actor=approver)
     assert drill.run.kind == "drill" and drill.run.queue == "drills"
@@ -63,10 +62,12 @@ def test_aws_drill_runs_as_a_run_passes_and_cleans_up(make_aws_environment, appr
     messages = list(drill.run.log_lines.values_list("message", flat=True))
     assert any("t0 (restore call)" in m for m in messages)
     assert not any(aws_env["AWS_SECRET_ACCESS_KEY"] in m for m in messages)
-    assert mail.outbox == []  # a passed drill alerts nobody
+    assert notifications() == []  # a passed drill alerts nobody
 
 
-def test_an_injected_rpo_breach_fails_the_drill_and_notifies(make_aws_environment, team, approver, aws_env):
+def test_an_injected_rpo_breach_fails_the_drill_and_notifies(
+    make_aws_environment, team, approver, aws_env, notifications
+):
     environment = make_aws_environment(rpo_minutes=0.00001)  # well under a millisecond
     drill = execute_here(drill_start(environment=environment, actor=approver))
     assert drill.status == DrillStatus.FAILED
@@ -75,8 +76,7 @@ def test_an_injected_rpo_breach_fails_the_drill_and_notifies(make_aws_environmen
     assert drill.cleanup_ok is True  # it still cleaned up
     drill.run.refresh_from_db()
     assert drill.run.status == RunStatus.FAILED and "failed" in drill.run.error
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
+    (message,) = notifications()
     assert f"DR drill of {environment} failed" in message.subject
     assert set(message.to) == {environment.owner.email, approver.email}
     assert f"/dr/{drill.pk}/" in message.body

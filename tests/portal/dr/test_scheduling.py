@@ -58,7 +58,7 @@ def test_a_due_drill_starts_once_with_two_beat_ticks(env, django_capture_on_comm
 
 
 def test_failed_drill_and_overdue_environment_notify_owner_and_approvers(
-    env, approver, requester, outsider, django_capture_on_commit_callbacks, settings
+    env, approver, requester, outsider, django_capture_on_commit_callbacks, settings, notifications
 ):
     settings.DRILL_OVERDUE_GRACE_S = 3600
     now = timezone.now()
@@ -72,7 +72,7 @@ def test_failed_drill_and_overdue_environment_notify_owner_and_approvers(
                 "rto_achieved_s": 400.0,
             },
         )
-    assert [m.subject for m in mail.outbox] == [f"[infra portal] DR drill of {env} failed"]
+    assert [m.subject for m in notifications()] == [f"[infra portal] DR drill of {env} failed"]
     assert set(mail.outbox[0].to) == {requester.email, approver.email}
     assert "RTO 400 s (target 300 s)" in mail.outbox[0].body
     mail.outbox.clear()
@@ -84,11 +84,13 @@ def test_failed_drill_and_overdue_environment_notify_owner_and_approvers(
         assert drills_notify_overdue(now=now + timedelta(days=29)) == []
         assert len(drills_notify_overdue(now=now + timedelta(days=31))) == 1
         assert drills_notify_overdue(now=now + timedelta(days=32)) == []
-    assert [m.subject for m in mail.outbox] == [f"[infra portal] DR drill of {env} is overdue"]
+    assert [m.subject for m in notifications()] == [f"[infra portal] DR drill of {env} is overdue"]
     assert outsider.email not in mail.outbox[0].to
 
 
-def test_a_passed_drill_moves_the_overdue_date(env, django_capture_on_commit_callbacks, settings):
+def test_a_passed_drill_moves_the_overdue_date(
+    env, django_capture_on_commit_callbacks, settings, notifications
+):
     settings.DRILL_OVERDUE_GRACE_S = 0
     with django_capture_on_commit_callbacks(execute=True):
         (drill,) = drills_start_due()
@@ -96,7 +98,7 @@ def test_a_passed_drill_moves_the_overdue_date(env, django_capture_on_commit_cal
     schedule = DrillSchedule.objects.get(environment=env)
     assert drill.status == DrillStatus.PASSED
     assert schedule.overdue_at == drill.finished_at + timedelta(days=30)
-    assert mail.outbox == []
+    assert notifications() == []
 
 
 def test_schedule_change_is_audited_and_none_stops_drills(env, approver, django_capture_on_commit_callbacks):

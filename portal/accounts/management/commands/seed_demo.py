@@ -47,8 +47,6 @@ class Command(BaseCommand):
             first, last = full_name.split(" ", 1)
             user, created = User.objects.get_or_create(username=username)
             user.first_name, user.last_name, user.email = first, last, f"{username}@example.com"
-            user.is_staff = role == Role.PLATFORM_ADMIN  # platform admins manage policies in /admin
-            user.is_superuser = role == Role.PLATFORM_ADMIN
             user.set_password(DEMO_PASSWORD)
             user.save()
             created_users += created
@@ -59,8 +57,3 @@ class Command(BaseCommand):
             summary=f"Demo data loaded: {len(TEAMS)} teams, {len(USERS)} users ({created_users} new).",
         )
         self.stdout.write(f"demo data: {len(TEAMS)} teams, {len(USERS)} users ({created_users} new)")
-        # The DR demo: an environment in the local AWS emulator, only when one is configured.
-        from portal.dr.demo import demo_aws_environment_load
-
-        if demo_aws_environment_load():
-            self.stdout.write("demo data: the emulator-api environment (in the local AWS emulator)")

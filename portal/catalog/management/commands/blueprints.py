@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from blueprints import checks, provider_schema
 from blueprints.spec import SpecError, load_all
+from portal.catalog.models import BlueprintVersion
 from portal.catalog.services import VersionFrozen, blueprints_sync
 
 
@@ -39,8 +40,6 @@ class Command(BaseCommand):
             specs = load_all()
         except SpecError as exc:
             raise CommandError(str(exc)) from exc
-        from portal.catalog.models import BlueprintVersion
-
         published: dict[str, list[str]] = {}
         for slug, version in BlueprintVersion.objects.values_list("blueprint__slug", "version"):
             published.setdefault(slug, []).append(version)

@@ -8,8 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.accounts.selectors import user_is_platform_admin, user_teams
-from portal.core.health import health_report, public_report
-from portal.costs.services import with_committed_spend
+from portal.environments.selectors import with_committed_spend
+from portal.web.health import health_report, public_report
 
 
 @require_GET
@@ -37,4 +37,4 @@ def home(request: HttpRequest) -> HttpResponse:
         {"team": team, "committed": team.committed_usd or 0}
         for team in with_committed_spend(user_teams(request.user)).order_by("name")
     ]
-    return render(request, "core/home.html", {"teams": teams})
+    return render(request, "web/home.html", {"teams": teams})

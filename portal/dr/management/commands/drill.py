@@ -83,7 +83,8 @@ class Command(BaseCommand):
             deadline = time.monotonic() + options["timeout"]
             while True:
                 drill.refresh_from_db()
-                if not drill.is_active:
+                drill.run.refresh_from_db()
+                if not drill.is_active and drill.run.is_finished:  # the result, and the run's end
                     break
                 drills_reconcile(environment_id=environment.pk)  # the run may have died
                 if time.monotonic() > deadline:

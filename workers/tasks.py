@@ -9,11 +9,13 @@ from celery import shared_task
 
 from portal.catalog.toolchain import toolchain_facts
 from portal.core.services import worker_ping_record
+from portal.costs.actuals import cost_actuals_refresh as cost_actuals_refresh_job
 from portal.dr.backup import portal_backup as portal_backup_job
 from portal.dr.services import DrillConflict, drill_portal_start
 from portal.dr.services import drills_tick as drills_tick_job
 from portal.environments.jobs import environments_expire as environments_expire_job
-from portal.requests.notifications import notification_deliver
+from portal.environments.selectors import environments_active
+from portal.requests.notifications import notification_deliver, notify_owner_cost_overrun
 from portal.requests.services import requests_expire as requests_expire_job
 from portal.runs.execution import run_execute
 from portal.runs.jobs import environments_drift_schedule
@@ -81,3 +83,10 @@ def portal_backup() -> None:
 def portal_self_drill() -> None:
     with contextlib.suppress(DrillConflict):  # one is running already
         drill_portal_start(trigger="schedule")
+
+
+@shared_task(name="portal.cost_actuals_refresh")
+def cost_actuals_refresh() -> None:
+    """Beat, daily: actual spend of active AWS environments from Cost Explorer; owners hear of
+    an actual over the estimate's factor."""
+    cost_actuals_refresh_job(environments=environments_active(), notify=notify_owner_cost_overrun)

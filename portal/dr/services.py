@@ -43,7 +43,11 @@ PORTAL_RUNBOOK = "portal-backup-restore"
 
 
 class DrillConflict(Exception):
-    """The environment (or the portal) already has a queued or running drill."""
+    """The environment (or the portal) already has a queued or running drill (`drill`)."""
+
+    def __init__(self, message: str, drill: Drill | None = None) -> None:
+        super().__init__(message)
+        self.drill = drill
 
 
 class DrillNotPossible(Exception):
@@ -157,7 +161,9 @@ def drill_start(
             )
     except IntegrityError:
         active = Drill.objects.filter(environment=environment, status__in=ACTIVE_DRILL_STATUSES).first()
-        raise DrillConflict(f"{environment} already has an active drill ({active}); wait for it.") from None
+        raise DrillConflict(
+            f"{environment} already has an active drill ({active}); wait for it.", active
+        ) from None
     drill_schedule_ensure(environment=environment)
     return drill
 
@@ -222,8 +228,14 @@ def _drill_finished(drill: Drill) -> None:
         schedule.last_drill = drill
         fields = ["last_drill", "updated_at"]
         if drill.status == DrillStatus.PASSED:
-            schedule.overdue_at = _overdue_at(schedule.frequency, drill.finished_at or timezone.now())
-            fields.append("overdue_at")
+            # Any passed drill (scheduled, manual or from the CLI) counts: the next one is due a
+            # period after it.
+            finished = drill.finished_at or timezone.now()
+            schedule.overdue_at = _overdue_at(schedule.frequency, finished)
+            period = _period(schedule.frequency)
+            if period and (schedule.next_due_at is None or schedule.next_due_at < finished + period):
+                schedule.next_due_at = finished + period
+            fields += ["overdue_at", "next_due_at"]
         schedule.save(update_fields=fields)
     if drill.status in (DrillStatus.FAILED, DrillStatus.ERROR):
         drill_notify_failure(drill=drill)

@@ -47,7 +47,12 @@ def drill_start_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the team's approvers and platform admins start drills.")
     try:
         drill = drill_start(environment=environment, actor=request.user, ip=client_ip(request))
-    except (DrillConflict, DrillNotPossible) as exc:
+    except DrillConflict as exc:
+        messages.info(request, str(exc))
+        if exc.drill is not None:  # show the drill that is already running
+            return redirect("dr:drill", pk=exc.drill.pk)
+        return redirect("environments:detail", pk=pk)
+    except DrillNotPossible as exc:
         messages.error(request, str(exc))
         return redirect("environments:detail", pk=pk)
     return redirect("dr:drill", pk=drill.pk)

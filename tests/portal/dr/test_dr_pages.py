@@ -77,8 +77,10 @@ def test_platform_admin_starts_a_drill_approver_of_another_team_cannot(client, e
     response = client.post(reverse("dr:start", args=[env.pk]))
     drill = Drill.objects.get(environment=env)
     assert response["Location"] == reverse("dr:drill", args=[drill.pk])
-    # A second click while the first drill is queued: a message, not a second drill.
+    # A second click while the first drill is queued: that drill's page with a message, not a
+    # second drill.
     response = client.post(reverse("dr:start", args=[env.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("dr:drill", args=[drill.pk])
     assert "already has an active drill" in response.content.decode()
     assert Drill.objects.filter(environment=env).count() == 1
 

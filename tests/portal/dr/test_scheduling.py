@@ -98,6 +98,7 @@ def test_a_passed_drill_moves_the_overdue_date(
     schedule = DrillSchedule.objects.get(environment=env)
     assert drill.status == DrillStatus.PASSED
     assert schedule.overdue_at == drill.finished_at + timedelta(days=30)
+    assert schedule.next_due_at == drill.finished_at + timedelta(days=30)
     assert notifications() == []
 
 

@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.pages.bench_pages",
     "bench.costs.bench_estimates",
     "bench.run_engine.bench_run_engine",
+    "bench.drills.bench_drills",
     "bench.policies.bench_policy_eval",
 ]
 

@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "portal.environments",
     "portal.runs",
     "portal.costs",
+    "portal.dr",
     "portal.policies",
     "axes",
 ]
@@ -340,6 +341,9 @@ CELERY_BEAT_SCHEDULE = {
     "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
     "request-expiry": {"task": "portal.requests_expire", "schedule": 600.0},
+    "dr-drills": {"task": "portal.drills_tick", "schedule": 60.0},
+    "portal-backup": {"task": "portal.portal_backup", "schedule": 24 * 3600.0},
+    "portal-self-drill": {"task": "portal.portal_self_drill", "schedule": 7 * 24 * 3600.0},
     "toolchain-refresh": {"task": "portal.toolchain_refresh", "schedule": 600.0},
     # Cost Explorer refreshes its figures about once a day and charges per request.
     "cost-actuals": {
@@ -347,6 +351,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=int(os.environ.get("COST_ACTUALS_HOUR_UTC", "6")), minute=17),
     },
 }
+
+# DR drills (portal.dr; the runbooks are the package `drills`). AWS_ENDPOINT_URL, when set, points
+# drills at an AWS emulator (moto); `make run` sets it only when no AWS credentials are configured.
+DRILL_POLL_INTERVAL_S = float(os.environ.get("DRILL_POLL_INTERVAL_S", "10"))
+DRILL_WAIT_TIMEOUT_S = float(os.environ.get("DRILL_WAIT_TIMEOUT_S", str(3 * 3600)))
+# How long a DynamoDB drill waits for point-in-time recovery to cover its canary; empty: the
+# runbook's default, min(RPO target, 15 min).
+DRILL_CANARY_WAIT_S = (
+    float(os.environ["DRILL_CANARY_WAIT_S"]) if os.environ.get("DRILL_CANARY_WAIT_S") else None
+)
+# A scheduled environment with no passed drill for its period plus this long is overdue.
+DRILL_OVERDUE_GRACE_S = float(os.environ.get("DRILL_OVERDUE_GRACE_S", str(24 * 3600)))
+# The portal's own backups and its self-drill's targets (RPO: backups are taken daily).
+PORTAL_BACKUP_DIR = Path(os.environ.get("PORTAL_BACKUP_DIR", DATA_DIR / "backups"))
+PORTAL_DR_RTO_MINUTES = float(os.environ.get("PORTAL_DR_RTO_MINUTES", "60"))
+PORTAL_DR_RPO_MINUTES = float(os.environ.get("PORTAL_DR_RPO_MINUTES", str(25 * 60)))
 
 # Terraform state: "http" (the portal's own backend, state versions in the database) or "s3" (an
 # S3 bucket with versioning plus a DynamoDB lock table; workers need AWS credentials for it).

@@ -36,6 +36,7 @@ urlpatterns = [
     path("requests/", include("portal.requests.urls")),
     path("environments/", include((environment_patterns, environment_urls.app_name))),
     path("runs/", include("portal.runs.urls")),
+    path("dr/", include("portal.dr.urls")),
     path("state/<int:pk>", state_views.terraform_state, name="terraform-state"),
     path("audit/", include("portal.audit.urls")),
     path("policies/", include("portal.policies.urls")),

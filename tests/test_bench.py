@@ -21,3 +21,15 @@ def test_the_page_benchmark_reports_its_figures():
     figures = dict(bench.run(only="pages"))
     assert set(figures) == {"foundation.home_page_p50_ms", "foundation.home_page_p95_ms"}
     assert 0 < figures["foundation.home_page_p50_ms"] <= figures["foundation.home_page_p95_ms"]
+
+
+@pytest.mark.django_db
+def test_the_dr_estate_benchmark_reports_its_figures(sandbox):
+    from bench.drills import bench_estate
+    from portal.dr.models import Drill
+
+    figures = bench_estate(environments=30, drills_per_environment=2, repeat=3)
+    assert figures["dr.estate_page_drills"] == 60
+    assert 0 < figures["dr.estate_page_p50_ms"] <= figures["dr.estate_page_p95_ms"]
+    assert 5 <= figures["dr.estate_page_queries"] <= 15
+    assert not Drill.objects.exists()  # rolled back

@@ -412,6 +412,9 @@ EXECUTORS: dict[str, Callable[[TerraformJob], dict[str, Any]]] = {
     RunKind.DESTROY: execute_apply,
     RunKind.DRIFT: execute_drift,
 }
+# Kinds a higher app executes itself, registered from its AppConfig.ready() (portal.dr: drills),
+# so this module never imports it. Called with (run, sink, heartbeat, workdir).
+KIND_EXECUTORS: dict[str, Callable[[Run, LogSink, Heartbeat, Path], dict[str, Any]]] = {}
 
 
 def _initialized_folder(plan_run_id: int) -> Path:
@@ -473,6 +476,8 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
             job = TerraformJob(run, sink, heartbeat, workdir)
             job.reused_from = reused_from
             fields = EXECUTORS[run.kind](job)
+        elif run.kind in KIND_EXECUTORS:
+            fields = KIND_EXECUTORS[run.kind](run, sink, heartbeat, workdir)
         else:
             raise RunFailed(f"This portal version cannot execute {run.get_kind_display()} runs.")
     except RunCancelled as exc:

@@ -19,6 +19,7 @@ from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
+from portal.dr.models import Drill, DrillSchedule
 from portal.environments.models import Environment, StateLock, StateVersion
 from portal.requests.models import EnvironmentRequest, RequestState
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
@@ -46,6 +47,7 @@ class World:
     image_run: Run
     image: MachineImage
     state_version: StateVersion
+    drill: Drill
 
 
 @pytest.fixture
@@ -73,7 +75,20 @@ def world(sandbox, team, requester, approver, outsider, platform_admin) -> World
         "platform_admin": platform_admin,
         "loner": UserFactory(username="loner"),  # signed in, but in no team
     }
-    return World(users, sandbox, environment, env_request, run, image_run, image, state_version)
+    drill_run = RunFactory(kind=RunKind.DRILL, environment=environment, created_by=platform_admin)
+    drill = Drill.objects.create(
+        run=drill_run,
+        environment=environment,
+        runbook="state-restore",
+        status="passed",
+        rto_target_s=300,
+        rpo_target_s=0,
+        rto_achieved_s=2.5,
+        rpo_api_s=0,
+        cleanup_ok=True,
+        finished_at=drill_run.finished_at,
+    )
+    return World(users, sandbox, environment, env_request, run, image_run, image, state_version, drill)
 
 
 @dataclass(frozen=True)
@@ -242,6 +257,26 @@ CASES = {
         403,
     ),
     "audit-list": Case("get", lambda w: reverse("audit:list"), "platform_admin", 200, "requester", 403),
+    # DR drills: the estate page and its export for approvers and admins; a drill of the team's
+    # environment for its members; starting a drill and changing the schedule for the team's
+    # approvers and platform admins (tests/portal/dr/test_dr_pages.py tries each role).
+    "dr-estate": Case("get", lambda w: reverse("dr:estate"), "approver", 200, "requester", 403),
+    "dr-estate-csv": Case("get", lambda w: reverse("dr:estate-csv"), "approver", 200, "requester", 403),
+    "dr-drill": Case(
+        "get", lambda w: reverse("dr:drill", args=[w.drill.pk]), "requester", 200, "outsider", 404
+    ),
+    "dr-start": Case(
+        "post", lambda w: reverse("dr:start", args=[w.environment.pk]), "approver", 302, "requester", 403
+    ),
+    "dr-schedule": Case(
+        "post",
+        lambda w: reverse("dr:schedule", args=[w.environment.pk]),
+        "approver",
+        302,
+        "requester",
+        403,
+        data=lambda w: {"frequency": "weekly"},
+    ),
     "toolchain": Case("get", lambda w: reverse("toolchain"), "platform_admin", 200, "requester", 403),
     "toolchain-configure": Case("get", lambda w: reverse("toolchain-configure"), "loner", 200),
     "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
@@ -282,6 +317,8 @@ def side_effects() -> tuple[int, ...]:
         EnvironmentRequest.objects.count(),
         StateLock.objects.count(),
         Run.objects.filter(status=RunStatus.CANCELLED).count(),
+        Drill.objects.count(),
+        DrillSchedule.objects.count(),
     )
 
 

@@ -121,6 +121,7 @@ def sso(provider, settings) -> Provider:
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
     settings.OIDC_OP_DISCOVERY_URL = provider.discovery_url
     settings.OIDC_GROUP_MAPPING = json.dumps(MAPPING)
+    settings.OIDC_RP_SCOPES = "openid email profile groups"  # the test provider's groups scope
     return provider
 
 

@@ -63,7 +63,10 @@ class Provider:
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory) -> Iterator[Provider]:
     port = free_port()
-    db = tmp_path_factory.mktemp("oidc-provider") / "provider.sqlite3"
+    folder = tmp_path_factory.mktemp("oidc-provider")
+    db = folder / "provider.sqlite3"
+    # A file, not a pipe: runserver logs every request, and a pipe nobody reads fills up.
+    log = (folder / "provider.log").open("wb")
     setup = {
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
@@ -90,16 +93,14 @@ def provider(tmp_path_factory) -> Iterator[Provider]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
         if proc.poll() is not None:
-            raise RuntimeError(
-                f"the OIDC provider exited: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
+            raise RuntimeError(f"the OIDC provider exited: {(folder / 'provider.log').read_text()}")
         try:
             return (
                 requests.get(f"{url}/openid/.well-known/openid-configuration", timeout=1).status_code == 200
@@ -113,6 +114,7 @@ def provider(tmp_path_factory) -> Iterator[Provider]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture

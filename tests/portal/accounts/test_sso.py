@@ -260,6 +260,12 @@ def test_local_login_switched_off_lets_only_break_glass_accounts_in(client, sett
     assert "break-glass accounts only" in refused.content.decode()
     assert client.get(reverse("home")).status_code == 302
 
+    # The admin's own login page goes through the same backends.
+    admin_login = client.post(
+        reverse("admin:login"), {"username": user.username, "password": "pw-for-tests-1"}
+    )
+    assert admin_login.status_code == 200 and client.get(reverse("home")).status_code == 302
+
     allowed = client.post(reverse("login"), {"username": admin.username, "password": "pw-for-tests-1"})
     assert allowed.status_code == 302
     assert client.get(reverse("home")).status_code == 200

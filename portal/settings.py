@@ -202,9 +202,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # address, that pair is refused until LOGIN_LOCKOUT_MINUTES pass (0: until an admin unlocks it with
 # `manage.py axes_reset_username USERNAME` or the admin's Access attempts page).
 # Model permissions come from Django, object rules from portal.core.permissions (django-rules).
+# Single sign-on with OpenID Connect (mozilla-django-oidc) is on when OIDC_RP_CLIENT_ID is set; password
+# login can then be limited to break-glass accounts (LOCAL_LOGIN_ENABLED, BREAK_GLASS_USERS).
 AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.LoginLockoutBackend",
+    "portal.accounts.backends.LocalLoginPolicyBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "portal.accounts.oidc.PortalOIDCBackend",
     "rules.permissions.ObjectPermissionBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
@@ -217,6 +221,30 @@ AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# OpenID Connect (README "Single sign-on"). The provider's endpoints come from OIDC_OP_DISCOVERY_URL
+# (its /.well-known/openid-configuration), or each is set on its own; one set here wins.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+# The claim that names the portal user (matched on every login), and the one that lists groups.
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+# JSON: {"<group>": {"team": "<team slug>", "role": "requester|approver|platform_admin"}, ...}; a
+# group may also map to a list of such objects. Checked by `manage.py check`.
+OIDC_GROUP_MAPPING = os.environ.get("OIDC_GROUP_MAPPING", "{}")
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+# false: the password form only logs in the usernames in BREAK_GLASS_USERS; everyone else uses SSO.
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+BREAK_GLASS_USERS = env_list("BREAK_GLASS_USERS", "")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -293,6 +293,12 @@ CASES = {
 PUBLIC = {
     "login": Case("get", lambda w: reverse("login"), "anonymous", 200),
     "logout": Case("post", lambda w: reverse("logout"), "anonymous", 302),
+    # Single sign-on's start and the provider's redirect back: 404 while SSO is not configured (as
+    # here); tests/portal/accounts/test_sso.py runs them against a real provider.
+    "oidc_authentication_init": Case("get", lambda w: reverse("oidc_authentication_init"), "anonymous", 404),
+    "oidc_authentication_callback": Case(
+        "get", lambda w: reverse("oidc_authentication_callback"), "anonymous", 404
+    ),
     # Redis is pointed at a closed port below, so the health check reports failure; it answers all the same.
     "healthz": Case("get", lambda w: reverse("healthz"), "anonymous", 503),
     # Terraform's state backend takes the environment's own basic-auth credentials, never a session;

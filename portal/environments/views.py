@@ -12,7 +12,7 @@ from portal.core.crypto import decrypt_json
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import can_download_state, can_force_unlock, permission_required
 from portal.environments.filtersets import EnvironmentFilterSet
-from portal.environments.models import Environment, StateLock
+from portal.environments.models import Environment, EnvironmentStatus, StateLock
 from portal.environments.progress import status_display, with_progress
 from portal.environments.selectors import environment_list as environment_list_query
 from portal.environments.services import state_force_unlock
@@ -53,6 +53,9 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outputs": output_rows(environment.outputs),
             "runs": environment.runs.select_related("created_by")[:20],
             "state_versions": environment.state_versions.select_related("run")[:20],
+            "final_state": environment.state_versions.only("serial", "created_at").first()
+            if environment.status == EnvironmentStatus.DESTROYED
+            else None,
             "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),
         },
     )

@@ -256,7 +256,9 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
     if not destroyed:
         applied = job.tf.applied_outputs
         outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
-    environment_applied(environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs)
+    environment_applied(
+        environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs, run_id=job.run.pk
+    )
     return {}
 
 

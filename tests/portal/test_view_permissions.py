@@ -162,6 +162,9 @@ CASES = {
         404,
         data=lambda w: {"decision": "approve", "comment": "ok"},
     ),
+    "environment-destroy-confirm": Case(
+        "get", lambda w: reverse("requests:destroy", args=[w.environment.pk]), "requester", 200, "outsider", 404
+    ),
     "environment-destroy": Case(
         "post",
         lambda w: reverse("requests:destroy", args=[w.environment.pk]),
@@ -169,7 +172,7 @@ CASES = {
         302,
         "outsider",
         404,
-        data=lambda w: {"reason": "done with it"},
+        data=lambda w: {"confirm_name": w.environment.name, "reason": "done with it"},
     ),
     "environment-list": Case("get", lambda w: reverse("environments:list"), "outsider", 200),
     "environment-detail": Case(

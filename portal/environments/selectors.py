@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from portal.accounts.selectors import AnyUser, user_teams
+from portal.catalog.models import BlueprintVersion
 from portal.environments.models import Environment, EnvironmentStatus
+
+# A state lock held longer than this is worth a platform admin's look.
+STALE_LOCK_AGE = timedelta(hours=1)
 
 
 def environment_list(*, user: AnyUser) -> QuerySet[Environment]:
@@ -32,3 +37,13 @@ def with_committed_spend(teams: Any) -> Any:
             "environments__monthly_cost_usd", filter=Q(environments__status=EnvironmentStatus.ACTIVE)
         )
     )
+
+
+def with_upgrade_flag(environments: QuerySet[Environment]) -> QuerySet[Environment]:
+    """Annotates `upgrade_available`: a version of the environment's blueprint published after the
+    one it runs exists (a destroyed environment has nothing to upgrade)."""
+    newer = BlueprintVersion.objects.filter(
+        blueprint_id=OuterRef("blueprint_version__blueprint_id"),
+        published_at__gt=OuterRef("blueprint_version__published_at"),
+    )
+    return environments.annotate(upgrade_available=Exists(newer) & ~Q(status=EnvironmentStatus.DESTROYED))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.audit.services import client_ip
 from portal.catalog.display import input_rows, value_text
 from portal.catalog.toolchain import BlueprintNotRunnable, version_readiness
+from portal.core.csv_export import csv_export
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
 from portal.core.permissions import can_request_destroy
 from portal.environments.selectors import environment_list, team_committed_spend
@@ -51,6 +52,35 @@ def request_list(request: HttpRequest) -> HttpResponse:
         queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
         filterset_class=RequestFilterSet,
         template="requests/request_list.html",
+    )
+
+
+REQUEST_COLUMNS = [
+    ("id", lambda r: r.pk),
+    ("kind", lambda r: r.kind),
+    ("environment", lambda r: r.environment_name),
+    ("blueprint", lambda r: r.blueprint_version.blueprint.slug),
+    ("version", lambda r: r.blueprint_version.version),
+    ("tier", lambda r: r.tier),
+    ("team", lambda r: r.team.slug),
+    ("requester", lambda r: r.requester.username),
+    ("state", lambda r: r.state),
+    ("routed_to_admins", lambda r: "yes" if r.routed_to_admins else "no"),
+    ("monthly_cost_usd", lambda r: r.monthly_cost_usd),
+    ("reason", lambda r: r.reason),
+    ("created_at", lambda r: r.created_at),
+]
+
+
+@require_GET
+def request_export(request: HttpRequest) -> HttpResponse:
+    """The request list as CSV, with the list page's filters, streamed."""
+    return csv_export(
+        request,
+        queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
+        filterset_class=RequestFilterSet,
+        columns=REQUEST_COLUMNS,
+        filename="requests.csv",
     )
 
 

@@ -163,7 +163,12 @@ CASES = {
         data=lambda w: {"decision": "approve", "comment": "ok"},
     ),
     "environment-destroy-confirm": Case(
-        "get", lambda w: reverse("requests:destroy", args=[w.environment.pk]), "requester", 200, "outsider", 404
+        "get",
+        lambda w: reverse("requests:destroy", args=[w.environment.pk]),
+        "requester",
+        200,
+        "outsider",
+        404,
     ),
     "environment-destroy": Case(
         "post",
@@ -175,6 +180,10 @@ CASES = {
         data=lambda w: {"confirm_name": w.environment.name, "reason": "done with it"},
     ),
     "environment-list": Case("get", lambda w: reverse("environments:list"), "outsider", 200),
+    # The CSV exports are scoped like their lists (tests/portal/test_csv_export.py).
+    "environment-export": Case("get", lambda w: reverse("environments:export"), "outsider", 200),
+    "request-export": Case("get", lambda w: reverse("requests:export"), "outsider", 200),
+    "run-export": Case("get", lambda w: reverse("runs:export"), "outsider", 200),
     "environment-detail": Case(
         "get",
         lambda w: reverse("environments:detail", args=[w.environment.pk]),

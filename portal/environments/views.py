@@ -12,6 +12,7 @@ from portal.core.crypto import decrypt_json
 from portal.core.csv_export import csv_export
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import can_download_state, can_force_unlock, permission_required
+from portal.costs.selectors import environment_spend
 from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, EnvironmentStatus, StateLock
 from portal.environments.progress import status_display, with_progress
@@ -93,6 +94,7 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if environment.status == EnvironmentStatus.DESTROYED
             else None,
             "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),
+            "spend": environment_spend(environment=environment),
         },
     )
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from portal.accounts.selectors import user_is_platform_admin, user_memberships, user_teams
 from portal.core.permissions import holds_platform_admin
 from portal.core.roles import Role
-from portal.environments.selectors import with_committed_spend
+from portal.costs.selectors import teams_spend
 from portal.web.health import health_report, public_report
 from portal.web.home import approvals_waiting, estate_counts, requester_home
 
@@ -40,12 +40,10 @@ def _is_platform_admin(request: HttpRequest) -> bool:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """What needs the user: approvals waiting for them first; their open requests, environments
-    and failures; for platform admins, estate-wide counts. Then their teams' budgets."""
+    and failures; for platform admins, estate-wide counts. Then their teams' budgets and committed
+    monthly spend (actual where known)."""
     user = request.user
-    teams = [
-        {"team": team, "committed": team.committed_usd or 0}
-        for team in with_committed_spend(user_teams(user)).order_by("name")
-    ]
+    teams = teams_spend(teams=user_teams(user).order_by("name"))
     memberships = list(user_memberships(user))
     may_approve = any(m.role in APPROVING_ROLES or m.budget_approver for m in memberships)
     context: dict[str, Any] = {"teams": teams, "may_approve": may_approve, **requester_home(user)}

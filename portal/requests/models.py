@@ -76,6 +76,10 @@ class EnvironmentRequest(models.Model):
     )
     plan_estimate = models.JSONField(default=dict, blank=True, help_text="Estimate of the current plan.")
     break_glass = models.BooleanField(default=False, help_text="Approved alone by a platform admin.")
+    routed_to_admins = models.BooleanField(
+        default=False,
+        help_text="Nobody in the team besides the requester can satisfy the policy; platform admins decide.",
+    )
     awaiting_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

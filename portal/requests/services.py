@@ -30,6 +30,7 @@ from portal.core.permissions import (
     can_submit_request,
 )
 from portal.costs.services import request_plan_cost
+from portal.environments.models import EnvironmentStatus
 from portal.environments.selectors import team_committed_spend
 from portal.environments.services import environment_cost_record, environment_create
 from portal.requests.models import (
@@ -40,7 +41,12 @@ from portal.requests.models import (
     RequestKind,
     RequestState,
 )
-from portal.requests.notifications import notify_approvers, notify_requester
+from portal.requests.notifications import (
+    notify_approvers,
+    notify_destroy,
+    notify_requester,
+    notify_routed_to_admins,
+)
 from portal.requests.policy import (
     DEFAULT_POLICIES,
     ApprovalFact,
@@ -48,6 +54,7 @@ from portal.requests.policy import (
     PolicySpec,
     RequestFacts,
     evaluate,
+    team_can_decide,
 )
 from portal.requests.states import CLOSED_STATES, IllegalTransition, request_transition, transition_check
 from portal.runs.models import RunKind, RunStatus
@@ -127,11 +134,23 @@ def environment_request_create(
 
 @transaction.atomic
 def environment_destroy_request(
-    *, requester: Any, environment: Any, reason: str = "", ip: str | None = None
+    *, requester: Any, environment: Any, confirm_name: str, reason: str, ip: str | None = None
 ) -> EnvironmentRequest:
-    """Drafts a request to destroy an environment (its plan is a destroy plan)."""
+    """Drafts a request to destroy an environment (its plan is a destroy plan). The requester
+    confirms by typing the environment's name and must give a reason."""
     if not can_request_destroy(requester, environment):
         raise PermissionDenied("Only the owning team can ask to destroy this environment.")
+    errors = {}
+    if environment.status == EnvironmentStatus.DESTROYED:
+        errors["environment"] = f"{environment} is already destroyed."
+    elif environment.requests.filter(kind=RequestKind.DESTROY).exclude(state__in=CLOSED_STATES).exists():
+        errors["environment"] = f"{environment} already has a destroy request in progress."
+    if confirm_name.strip() != environment.name:
+        errors["confirm_name"] = f"Type the environment's name, {environment.name}, to confirm."
+    if not reason.strip():
+        errors["reason"] = "Say why this environment should be destroyed."
+    if errors:
+        raise InvalidInputs(errors)
     request = EnvironmentRequest.objects.create(
         kind=RequestKind.DESTROY,
         state=RequestState.DRAFT,
@@ -207,7 +226,65 @@ def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: s
         note="Submitted; plan run #{run} queued.",
         summary=f"{actor} submitted {request}; plan run #{{run}} queued.",
     )
+    request_route_approvers(request=request, actor=actor)
+    if request.kind == RequestKind.DESTROY:
+        _notify_destroy_requested(request)
     return run
+
+
+def _notify_destroy_requested(request: EnvironmentRequest) -> None:
+    notify_destroy(
+        request.environment,
+        subject=f"destroy requested by {request.requester}",
+        body=f"{request.requester} asked to destroy {request.environment} (request #{request.pk}).\n"
+        f"Reason: {request.reason or 'none given'}",
+    )
+
+
+def team_approver_facts(request: EnvironmentRequest) -> list[ApprovalFact]:
+    """Everyone in the request's team who may decide on it (portal.core.permissions), as the
+    policy sees them, the requester excluded."""
+    memberships = list(
+        Membership.objects.filter(user__memberships__team_id=request.team_id)
+        .exclude(user_id=request.requester_id)
+        .distinct()
+    )
+    by_user: dict[int, list[Membership]] = {}
+    for membership in memberships:
+        by_user.setdefault(membership.user_id, []).append(membership)
+    facts = [
+        ApprovalFact(approver_id=user_id, **approver_capacity(held, request.team_id))
+        for user_id, held in by_user.items()
+    ]
+    return [f for f in facts if f.is_team_approver or f.is_platform_admin or f.is_budget_approver]
+
+
+def request_route_approvers(*, request: EnvironmentRequest, actor: Any) -> bool:
+    """At submit: when nobody in the team besides the requester can satisfy the tier's policy,
+    the request goes to the platform admins (they may decide on any team's request, so it is in
+    their approval queue), which the timeline records and they are told. Returns whether it was
+    routed. Call inside the submit's transaction."""
+    facts = RequestFacts(
+        requester_id=request.requester_id,
+        kind=request.kind,
+        tier=request.tier,
+        monthly_cost_usd=None,
+        over_budget=False,
+    )
+    policy = _policy_for(request)
+    if team_can_decide(_policy_spec(policy), facts, team_approver_facts(request)):
+        return False
+    why = (
+        f"Nobody in {request.team} besides {request.requester} can satisfy the policy "
+        f"'{policy.name}' ({policy.required_approvals} approval"
+        f"{'s' if policy.required_approvals != 1 else ''}), so the platform admins decide on it."
+    )
+    request.routed_to_admins = True
+    request.save(update_fields=["routed_to_admins", "updated_at"])
+    RequestEvent.objects.create(request=request, state=request.state, actor=actor, note=why)
+    audit_record(actor=actor, action="request.routed_to_admins", target=request, summary=f"{request}: {why}")
+    notify_routed_to_admins(request, why)
+    return True
 
 
 def request_run_ended(sender: Any, *, run: Any, **kwargs: Any) -> None:
@@ -251,6 +328,13 @@ def request_run_finished(*, request_id: int, run: Any) -> None:
             summary=f"{request}: {note}",
         )
         notify_requester(request, note)
+        if done and run.kind == RunKind.DESTROY and request.environment is not None:
+            notify_destroy(
+                request.environment,
+                subject=f"destroyed by run #{run.pk}",
+                body=f"{request.environment} was destroyed by run #{run.pk} (request #{request.pk}). "
+                "Its final state version is kept.",
+            )
 
 
 def approval_policies_ensure_defaults() -> None:
@@ -609,6 +693,8 @@ def environment_expired_destroy_request(
                 note="Destroy plan run #{run} queued.",
                 summary=f"{request} submitted at expiry; destroy plan run #{{run}} queued.",
             )
+            request_route_approvers(request=request, actor=None)
+            _notify_destroy_requested(request)
     except RunConflict:
         log.info("%s is busy; its destroy plan is queued by the next expiry pass", environment)
         return None

@@ -12,9 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.audit.services import client_ip
 from portal.catalog.display import input_rows, value_text
 from portal.catalog.toolchain import BlueprintNotRunnable, version_readiness
+from portal.core.csv_export import csv_export
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
+from portal.core.permissions import can_request_destroy
 from portal.environments.selectors import environment_list, team_committed_spend
 from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
+from portal.requests.forms import DestroyConfirmForm
 from portal.requests.selectors import approval_queue as approval_queue_query
 from portal.requests.selectors import approval_queue_counts
 from portal.requests.selectors import request_list as request_list_query
@@ -49,6 +52,35 @@ def request_list(request: HttpRequest) -> HttpResponse:
         queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
         filterset_class=RequestFilterSet,
         template="requests/request_list.html",
+    )
+
+
+REQUEST_COLUMNS = [
+    ("id", lambda r: r.pk),
+    ("kind", lambda r: r.kind),
+    ("environment", lambda r: r.environment_name),
+    ("blueprint", lambda r: r.blueprint_version.blueprint.slug),
+    ("version", lambda r: r.blueprint_version.version),
+    ("tier", lambda r: r.tier),
+    ("team", lambda r: r.team.slug),
+    ("requester", lambda r: r.requester.username),
+    ("state", lambda r: r.state),
+    ("routed_to_admins", lambda r: "yes" if r.routed_to_admins else "no"),
+    ("monthly_cost_usd", lambda r: r.monthly_cost_usd),
+    ("reason", lambda r: r.reason),
+    ("created_at", lambda r: r.created_at),
+]
+
+
+@require_GET
+def request_export(request: HttpRequest) -> HttpResponse:
+    """The request list as CSV, with the list page's filters, streamed."""
+    return csv_export(
+        request,
+        queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
+        filterset_class=RequestFilterSet,
+        columns=REQUEST_COLUMNS,
+        filename="requests.csv",
     )
 
 
@@ -187,18 +219,39 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def environment_destroy(request: HttpRequest, env_pk: int) -> HttpResponse:
+    """The destroy confirmation: GET shows it; a valid POST drafts the destroy request and submits
+    it (its destroy plan is queued), then shows the request."""
     environment = get_object_or_404(environment_list(user=request.user), pk=env_pk)
-    try:
-        env_request = environment_destroy_request(
-            requester=request.user,
-            environment=environment,
-            reason=request.POST.get("reason", ""),
-            ip=client_ip(request),
-        )
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-        return redirect("environments:detail", pk=env_pk)
-    messages.success(request, f"Destroy request #{env_request.pk} drafted; submit it to plan the destroy.")
-    return redirect("requests:detail", pk=env_request.pk)
+    if not can_request_destroy(request.user, environment):
+        raise PermissionDenied("Only the owning team can ask to destroy this environment.")
+    form = DestroyConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            env_request = environment_destroy_request(
+                requester=request.user,
+                environment=environment,
+                confirm_name=form.cleaned_data["confirm_name"],
+                reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
+            )
+        except InvalidInputs as exc:
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            try:
+                environment_request_submit(request=env_request, actor=request.user, ip=client_ip(request))
+            except STEP_ERRORS as exc:
+                messages.error(request, f"Destroy request #{env_request.pk} drafted but not submitted: {exc}")
+            else:
+                messages.success(
+                    request, f"Destroy request #{env_request.pk} submitted; its destroy plan is queued."
+                )
+            return redirect("requests:detail", pk=env_request.pk)
+    return render(
+        request,
+        "requests/destroy_confirm.html",
+        {"environment": environment, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

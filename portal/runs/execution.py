@@ -329,7 +329,9 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
         applied = job.tf.applied_outputs
         outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
     with_retries(
-        lambda: environment_applied(environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs),
+        lambda: environment_applied(
+            environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs, run_id=job.run.pk
+        ),
         what=f"run {job.run.pk}: recording the applied environment",
     )
     return {}

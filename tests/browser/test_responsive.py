@@ -87,12 +87,14 @@ def pages(db, team, requester):
     return {
         "admin": admin,
         "urls": [
+            "/",
             "/catalog/",
             "/catalog/lambda-aurora/",
             "/catalog/lambda-aurora/request/",
             "/catalog/lambda-aurora/compare/",
             "/environments/",
             f"/environments/{environment.pk}/",
+            f"/requests/destroy/{environment.pk}/",
             "/requests/",
             f"/requests/{env_request.pk}/",
             "/requests/approvals/",

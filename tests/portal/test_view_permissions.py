@@ -177,6 +177,14 @@ CASES = {
         404,
         data=lambda w: {"decision": "approve", "comment": "ok"},
     ),
+    "environment-destroy-confirm": Case(
+        "get",
+        lambda w: reverse("requests:destroy", args=[w.environment.pk]),
+        "requester",
+        200,
+        "outsider",
+        404,
+    ),
     "environment-destroy": Case(
         "post",
         lambda w: reverse("requests:destroy", args=[w.environment.pk]),
@@ -184,9 +192,13 @@ CASES = {
         302,
         "outsider",
         404,
-        data=lambda w: {"reason": "done with it"},
+        data=lambda w: {"confirm_name": w.environment.name, "reason": "done with it"},
     ),
     "environment-list": Case("get", lambda w: reverse("environments:list"), "outsider", 200),
+    # The CSV exports are scoped like their lists (tests/portal/test_csv_export.py).
+    "environment-export": Case("get", lambda w: reverse("environments:export"), "outsider", 200),
+    "request-export": Case("get", lambda w: reverse("requests:export"), "outsider", 200),
+    "run-export": Case("get", lambda w: reverse("runs:export"), "outsider", 200),
     "environment-detail": Case(
         "get",
         lambda w: reverse("environments:detail", args=[w.environment.pk]),

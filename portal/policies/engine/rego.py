@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import json
-import os
 import re
-import select
-import signal
 import threading
 import time
 from collections import OrderedDict
@@ -48,8 +45,6 @@ from portal.policies.engine.model import (
 )
 
 DEFAULT_BUDGET_MS = 2000.0
-# Forking and compiling are not the policy's fault; the child gets this much on top of the budget.
-_STARTUP_ALLOWANCE_S = 1.0
 _WITH_RE = re.compile(r"(?m)^[^#\n]*\bwith\s+(input|data)\b")
 _TEST_RULE_RE = re.compile(r"(?m)^(test_[A-Za-z0-9_]+)\b")
 _ERRORMSG_RE = re.compile(r"\(errormsg \d+:([^)]*)\)")
@@ -362,71 +357,6 @@ def evaluate_policy(
     return next(compiled([policy]).run(input_doc, budget_ms=budget_ms, policies=[policy]))
 
 
-def _result_to_json(result: PolicyResult) -> bytes:
-    report = PolicyReport(results=(result,)).to_dict()["results"][0]
-    return (json.dumps(report) + "\n").encode()
-
-
-def _evaluate_forked(
-    policies: Sequence[Policy], input_doc: dict[str, Any], budget_ms: float
-) -> list[PolicyResult]:
-    # Compiled in this process (compiling never runs a policy), evaluated in forked children.
-    compiled_set = compiled(policies)
-    results: list[PolicyResult] = []
-    # The cache is keyed by name and source only: severity and scope come from the caller's policies.
-    remaining = sorted(policies, key=lambda p: p.name)
-    while remaining:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child: evaluate, stream one JSON line per policy, never return
-            try:
-                os.close(read_fd)
-                with os.fdopen(write_fd, "wb") as out:
-                    for result in compiled_set.run(input_doc, budget_ms=budget_ms, policies=remaining):
-                        out.write(_result_to_json(result))
-                        out.flush()
-            finally:
-                os._exit(0)
-        os.close(write_fd)
-        done = 0
-        buffer = b""
-        timed_out = False
-        deadline = time.monotonic() + budget_ms / 1000 + _STARTUP_ALLOWANCE_S
-        try:
-            while done < len(remaining):
-                ready, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
-                if not ready:
-                    timed_out = True
-                    break
-                chunk = os.read(read_fd, 1 << 16)
-                if not chunk:
-                    break
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    results.append(PolicyReport.from_dict({"results": [json.loads(line)]}).results[0])
-                    done += 1
-                    deadline = time.monotonic() + budget_ms / 1000
-        finally:
-            os.close(read_fd)
-            if timed_out:
-                os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-        if done < len(remaining):
-            culprit = remaining[done]
-            if timed_out:
-                error = f"Exceeded its time budget ({budget_ms:.0f} ms); evaluation was stopped."
-            elif os.WIFSIGNALED(status):
-                error = f"Crashed the policy engine (signal {os.WTERMSIG(status)})."
-            else:
-                error = "The policy engine stopped without a result."
-            results.append(_result(culprit, "error", error=error))
-            remaining = remaining[done + 1 :]
-        else:
-            remaining = []
-    return results
-
-
 def evaluate(
     policies: Iterable[Policy],
     input_doc: dict[str, Any],
@@ -435,13 +365,15 @@ def evaluate(
     isolate: bool = True,
 ) -> PolicyReport:
     """Evaluates every policy against one input document. With `isolate` (the default) the engine
-    runs in a forked child, so a runaway or crashing policy becomes an "error" result and the
-    calling process survives."""
+    runs in this process's long-lived evaluator process (evaluator.py), so a runaway or crashing
+    policy becomes an "error" result and the calling process survives."""
+    from portal.policies.engine.evaluator import evaluate_isolated
+
     ordered = sorted(policies, key=lambda p: p.name)
     if not ordered:
         return PolicyReport()
     if isolate:
-        results = _evaluate_forked(ordered, input_doc, budget_ms)
+        results = evaluate_isolated(ordered, input_doc, budget_ms)
     else:
         results = list(compiled(ordered).run(input_doc, budget_ms=budget_ms, policies=ordered))
     return PolicyReport(results=tuple(sorted(results, key=lambda r: r.policy)))

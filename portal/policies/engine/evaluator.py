@@ -1,0 +1,198 @@
+"""A long-lived evaluation process, so that a runaway or crashing policy costs only that process,
+without forking the caller for every evaluation. No Django.
+
+The caller side (`Evaluator`) starts `python -m portal.policies.engine.evaluator` once per process
+(again after a fork), sends one request per evaluation (a JSON line: the policies, the input, the
+budget) and reads one JSON line per policy as each completes. The evaluator keeps the compiled
+bundles of the sets it has seen (rego.compiled), so a set is compiled once, not per evaluation.
+
+The caller enforces the time budget of each policy: when a policy's result does not arrive within
+it, the evaluator is killed, that policy becomes an "error", and a new evaluator evaluates the
+policies after it. An evaluator that dies (a crash in rego-cpp) is handled the same way.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from portal.policies.engine.model import Policy, PolicyReport, PolicyResult
+
+# Starting the evaluator (a Python process importing regopy) is not a policy's fault.
+START_TIMEOUT_S = 30.0
+# Neither is compiling a set the evaluator has not seen; the first result gets this on top.
+COMPILE_ALLOWANCE_S = 1.0
+_PROJECT_ROOT = Path(__file__).resolve().parents[3]
+_TUPLE_FIELDS = ("blueprints", "tiers", "resource_types", "change_fields")
+
+
+def _policy_from_dict(data: dict[str, Any]) -> Policy:
+    fields: dict[str, Any] = {k: tuple(v) if k in _TUPLE_FIELDS else v for k, v in data.items()}
+    return Policy(**fields)
+
+
+def _result_line(result: PolicyResult) -> bytes:
+    report = PolicyReport(results=(result,)).to_dict()["results"][0]
+    return (json.dumps(report) + "\n").encode()
+
+
+def _result_from_line(line: bytes) -> PolicyResult:
+    return PolicyReport.from_dict({"results": [json.loads(line)]}).results[0]
+
+
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The evaluator's loop: one request line in, one result line per policy out, until EOF."""
+    from portal.policies.engine.rego import compiled
+
+    stdout.write(b"ready\n")
+    stdout.flush()
+    for line in stdin:
+        request = json.loads(line)
+        policies = [_policy_from_dict(p) for p in request["policies"]]
+        for result in compiled(policies).run(
+            request["input"], budget_ms=request["budget_ms"], policies=policies
+        ):
+            stdout.write(_result_line(result))
+            stdout.flush()
+
+
+class EvaluatorGone(Exception):
+    """The evaluator stopped (killed at a time budget, or crashed)."""
+
+
+class Evaluator:
+    """The caller's handle on one evaluator process. Thread-safe; one evaluation at a time."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._owner = os.getpid()
+        self._lock = threading.Lock()
+        self._buffer = b""
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        path = [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portal.policies.engine.evaluator"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=_PROJECT_ROOT,
+            env=env,
+        )
+        self._process, self._buffer = process, b""
+        if self._read_line(time.monotonic() + START_TIMEOUT_S) != b"ready":
+            self.stop()
+            raise EvaluatorGone("the policy evaluator did not start")
+        return process
+
+    def stop(self) -> int | None:
+        """Kills the evaluator; returns its exit status (negative: the signal that ended it)."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.kill()
+        status = process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        return status
+
+    def _read_line(self, deadline: float) -> bytes | None:
+        """The next line from the evaluator; None at the deadline; EvaluatorGone at EOF."""
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise EvaluatorGone("the policy evaluator stopped")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def evaluate(
+        self, policies: Sequence[Policy], input_doc: dict[str, Any], budget_ms: float
+    ) -> list[PolicyResult]:
+        """One result per policy, in order. Never raises for a policy's fault: a policy that runs
+        over its budget, or that takes the evaluator down, is an "error" result."""
+        from portal.policies.engine.rego import _result  # the shape of every result
+
+        with self._lock:
+            if self._owner != os.getpid():  # forked: the process we hold is the parent's
+                self._process, self._owner = None, os.getpid()
+            results: list[PolicyResult] = []
+            remaining = list(policies)
+            while remaining:
+                if self._process is None or self._process.poll() is not None:
+                    self.stop()
+                    try:
+                        self._start()
+                    except (EvaluatorGone, OSError) as exc:  # fail closed: every policy left is an error
+                        results.extend(_result(p, "error", error=f"Not evaluated: {exc}.") for p in remaining)
+                        break
+                assert self._process is not None and self._process.stdin is not None
+                request = {
+                    "policies": [asdict(p) for p in remaining],
+                    "input": input_doc,
+                    "budget_ms": budget_ms,
+                }
+                done, error = 0, ""
+                try:
+                    self._process.stdin.write(json.dumps(request, separators=(",", ":")).encode() + b"\n")
+                    self._process.stdin.flush()
+                    deadline = time.monotonic() + budget_ms / 1000 + COMPILE_ALLOWANCE_S
+                    while done < len(remaining):
+                        line = self._read_line(deadline)
+                        if line is None:
+                            self.stop()
+                            error = f"Exceeded its time budget ({budget_ms:.0f} ms); evaluation was stopped."
+                            break
+                        results.append(_result_from_line(line))
+                        done += 1
+                        deadline = time.monotonic() + budget_ms / 1000
+                except (EvaluatorGone, BrokenPipeError):
+                    status = self.stop()
+                    if status is not None and status < 0:
+                        error = f"Crashed the policy engine (signal {-status})."
+                    else:
+                        error = "The policy engine stopped without a result."
+                if done < len(remaining):
+                    results.append(_result(remaining[done], "error", error=error))
+                    remaining = remaining[done + 1 :]
+                else:
+                    remaining = []
+            return results
+
+
+_EVALUATOR = Evaluator()
+atexit.register(_EVALUATOR.stop)
+
+
+def evaluate_isolated(
+    policies: Sequence[Policy], input_doc: dict[str, Any], budget_ms: float
+) -> list[PolicyResult]:
+    """Evaluates in this process's long-lived evaluator (started on first use)."""
+    return _EVALUATOR.evaluate(policies, input_doc, budget_ms)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller stops it (EOF or kill), not Ctrl-C
+    # rego-cpp writes some diagnostics to stdout itself; keep the protocol on a private descriptor.
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, protocol)

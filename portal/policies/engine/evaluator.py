@@ -2,9 +2,11 @@
 without forking the caller for every evaluation. No Django.
 
 The caller side (`Evaluator`) starts `python -m portal.policies.engine.evaluator` once per process
-(again after a fork), sends one request per evaluation (a JSON line: the policies, the input, the
-budget) and reads one JSON line per policy as each completes. The evaluator keeps the compiled
-bundles of the sets it has seen (rego.compiled), so a set is compiled once, not per evaluation.
+(again after a fork). Per evaluation it sends a JSON header line (the policies, the sizes of their
+inputs, the budget) followed by each policy's narrowed input as raw JSON text, and reads one JSON
+line per policy as each completes. The evaluator keeps the compiled bundles of the sets it has
+seen (rego.compiled), so a set is compiled once, not per evaluation. A caller keeps up to two
+evaluators (`processes`) and spreads a set's policies over them by input size.
 
 The caller enforces the time budget of each policy: when a policy's result does not arrive within
 it, the evaluator is killed, that policy becomes an "error", and a new evaluator evaluates the
@@ -60,9 +62,12 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     for line in stdin:
         request = json.loads(line)
         policies = [_policy_from_dict(p) for p in request["policies"]]
-        for result in compiled(policies).run(
-            request["input"], budget_ms=request["budget_ms"], policies=policies
-        ):
+        body = stdin.read(sum(request["lengths"]))
+        texts, start = [], 0
+        for length in request["lengths"]:
+            texts.append(body[start : start + length].decode())
+            start += length
+        for result in compiled(policies).run_texts(policies, texts, budget_ms=request["budget_ms"]):
             stdout.write(_result_line(result))
             stdout.flush()
 
@@ -126,7 +131,7 @@ class Evaluator:
         return line
 
     def evaluate(
-        self, policies: Sequence[Policy], input_doc: dict[str, Any], budget_ms: float
+        self, policies: Sequence[Policy], texts: Sequence[str], budget_ms: float
     ) -> list[PolicyResult]:
         """One result per policy, in order. Never raises for a policy's fault: a policy that runs
         over its budget, or that takes the evaluator down, is an "error" result."""
@@ -136,24 +141,30 @@ class Evaluator:
             if self._owner != os.getpid():  # forked: the process we hold is the parent's
                 self._process, self._owner = None, os.getpid()
             results: list[PolicyResult] = []
-            remaining = list(policies)
+            remaining = list(zip(policies, texts, strict=True))
             while remaining:
                 if self._process is None or self._process.poll() is not None:
                     self.stop()
                     try:
                         self._start()
                     except (EvaluatorGone, OSError) as exc:  # fail closed: every policy left is an error
-                        results.extend(_result(p, "error", error=f"Not evaluated: {exc}.") for p in remaining)
+                        results.extend(
+                            _result(p, "error", error=f"Not evaluated: {exc}.") for p, _ in remaining
+                        )
                         break
                 assert self._process is not None and self._process.stdin is not None
+                # A header line, then the inputs as raw bytes (no JSON escaping of JSON text).
+                bodies = [text.encode() for _, text in remaining]
                 request = {
-                    "policies": [asdict(p) for p in remaining],
-                    "input": input_doc,
+                    "policies": [asdict(p) for p, _ in remaining],
+                    "lengths": [len(b) for b in bodies],
                     "budget_ms": budget_ms,
                 }
                 done, error = 0, ""
                 try:
                     self._process.stdin.write(json.dumps(request, separators=(",", ":")).encode() + b"\n")
+                    for body in bodies:
+                        self._process.stdin.write(body)
                     self._process.stdin.flush()
                     deadline = time.monotonic() + budget_ms / 1000 + COMPILE_ALLOWANCE_S
                     while done < len(remaining):
@@ -172,22 +183,73 @@ class Evaluator:
                     else:
                         error = "The policy engine stopped without a result."
                 if done < len(remaining):
-                    results.append(_result(remaining[done], "error", error=error))
+                    results.append(_result(remaining[done][0], "error", error=error))
                     remaining = remaining[done + 1 :]
                 else:
                     remaining = []
             return results
 
 
-_EVALUATOR = Evaluator()
-atexit.register(_EVALUATOR.stop)
+# Two evaluators let a set's policies run on two cores; more rarely helps (one policy's input
+# usually dominates). Callers may ask for another number (the portal: POLICY_EVALUATORS).
+DEFAULT_PROCESSES = max(1, min(2, os.cpu_count() or 1))
+_POOL: list[Evaluator] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _stop_pool() -> None:
+    for evaluator in _POOL:
+        evaluator.stop()
+
+
+atexit.register(_stop_pool)
+
+
+def evaluator_pids() -> list[int]:
+    """The process ids of this process's running evaluators (the benchmark reads their CPU time)."""
+    return [e._process.pid for e in _POOL if e._process is not None and e._process.poll() is None]
+
+
+def _split(texts: Sequence[str], groups: int) -> list[list[int]]:
+    """Indexes of the policies for each evaluator, balanced by input size (the main cost)."""
+    buckets: list[list[int]] = [[] for _ in range(groups)]
+    loads = [0] * groups
+    for index in sorted(range(len(texts)), key=lambda i: -len(texts[i])):
+        lightest = loads.index(min(loads))
+        buckets[lightest].append(index)
+        loads[lightest] += len(texts[index])
+    return [b for b in buckets if b]
 
 
 def evaluate_isolated(
-    policies: Sequence[Policy], input_doc: dict[str, Any], budget_ms: float
+    policies: Sequence[Policy], texts: Sequence[str], budget_ms: float, *, processes: int | None = None
 ) -> list[PolicyResult]:
-    """Evaluates in this process's long-lived evaluator (started on first use)."""
-    return _EVALUATOR.evaluate(policies, input_doc, budget_ms)
+    """Evaluates each policy against its input text in this process's long-lived evaluators
+    (started on first use), spread over up to `processes` of them at once."""
+    wanted = max(1, processes or DEFAULT_PROCESSES)
+    with _POOL_LOCK:
+        while len(_POOL) < wanted:
+            _POOL.append(Evaluator())
+        pool = _POOL[:wanted]
+    groups = _split(texts, min(wanted, len(policies)))
+    if len(groups) == 1:
+        return pool[0].evaluate(policies, texts, budget_ms)
+    outcomes: list[list[PolicyResult]] = [[] for _ in groups]
+
+    def work(slot: int) -> None:
+        indexes = groups[slot]
+        outcomes[slot] = pool[slot].evaluate(
+            [policies[i] for i in indexes], [texts[i] for i in indexes], budget_ms
+        )
+
+    # The waiting happens in select(); the evaluating in the evaluator processes.
+    threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(1, len(groups))]
+    for thread in threads:
+        thread.start()
+    work(0)
+    for thread in threads:
+        thread.join()
+    return [result for outcome in outcomes for result in outcome]
 
 
 if __name__ == "__main__":

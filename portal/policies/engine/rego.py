@@ -242,18 +242,26 @@ class CompiledPolicies:
     ) -> Iterator[PolicyResult]:
         """Evaluates in this process, yielding one result per policy as it completes."""
         inputs = _InputCache(input_doc)
-        with self._lock:
-            for policy in self.policies if policies is None else policies:
-                yield self._run_one(policy, inputs, budget_ms)
+        chosen = self.policies if policies is None else policies
+        texts = [inputs.narrowed(p.resource_types, p.change_fields) for p in chosen]
+        yield from self.run_texts(chosen, texts, budget_ms=budget_ms)
 
-    def _run_one(self, policy: Policy, inputs: _InputCache, budget_ms: float) -> PolicyResult:
+    def run_texts(
+        self, policies: Sequence[Policy], texts: Sequence[str], *, budget_ms: float
+    ) -> Iterator[PolicyResult]:
+        """Evaluates each policy against its own input (JSON text, already narrowed)."""
+        with self._lock:
+            for policy, text in zip(policies, texts, strict=True):
+                yield self._run_one(policy, text, budget_ms)
+
+    def _run_one(self, policy: Policy, text: str, budget_ms: float) -> PolicyResult:
         if policy.name in self.problems:
             return _result(policy, "error", error=self.problems[policy.name])
         started = time.perf_counter()
         output = None
         error = ""
         try:
-            _set_input_json(self.runner, inputs.narrowed(policy.resource_types, policy.change_fields))
+            _set_input_json(self.runner, text)
             output = self.runner.query_bundle_entrypoint(
                 self.bundles[policy.name], f"portal_eval/{policy.name}/result"
             )
@@ -363,17 +371,21 @@ def evaluate(
     *,
     budget_ms: float = DEFAULT_BUDGET_MS,
     isolate: bool = True,
+    processes: int | None = None,
 ) -> PolicyReport:
     """Evaluates every policy against one input document. With `isolate` (the default) the engine
-    runs in this process's long-lived evaluator process (evaluator.py), so a runaway or crashing
-    policy becomes an "error" result and the calling process survives."""
+    runs in this process's long-lived evaluator processes (evaluator.py; `processes` of them, in
+    parallel), so a runaway or crashing policy becomes an "error" result and the calling process
+    survives."""
     from portal.policies.engine.evaluator import evaluate_isolated
 
     ordered = sorted(policies, key=lambda p: p.name)
     if not ordered:
         return PolicyReport()
     if isolate:
-        results = evaluate_isolated(ordered, input_doc, budget_ms)
+        inputs = _InputCache(input_doc)
+        texts = [inputs.narrowed(p.resource_types, p.change_fields) for p in ordered]
+        results = evaluate_isolated(ordered, texts, budget_ms, processes=processes)
     else:
         results = list(compiled(ordered).run(input_doc, budget_ms=budget_ms, policies=ordered))
     return PolicyReport(results=tuple(sorted(results, key=lambda r: r.policy)))

@@ -102,8 +102,20 @@ class Evaluator:
             raise EvaluatorGone("the policy evaluator did not start")
         return process
 
+    def _forget_if_forked(self) -> None:
+        """After a fork, the evaluator belongs to the parent: close our copies of its pipes (so it
+        still sees EOF when the parent goes) and never signal it."""
+        if self._owner == os.getpid():
+            return
+        process, self._process, self._owner, self._buffer = self._process, None, os.getpid(), b""
+        if process is not None:
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    stream.close()
+
     def stop(self) -> int | None:
         """Kills the evaluator; returns its exit status (negative: the signal that ended it)."""
+        self._forget_if_forked()
         process, self._process = self._process, None
         if process is None:
             return None
@@ -138,8 +150,7 @@ class Evaluator:
         from portal.policies.engine.rego import _result  # the shape of every result
 
         with self._lock:
-            if self._owner != os.getpid():  # forked: the process we hold is the parent's
-                self._process, self._owner = None, os.getpid()
+            self._forget_if_forked()
             results: list[PolicyResult] = []
             remaining = list(zip(policies, texts, strict=True))
             while remaining:

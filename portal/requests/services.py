@@ -409,6 +409,8 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
         _request_approved(request, actor=None, decision=decision)
     else:
         notify_approvers(request)
+        if report.blocks_approval(break_glass=True):  # nobody can approve it: the requester must act
+            notify_requester(request, f"the plan policies block approval: {_blocking_text(report)}")
 
 
 def _policy_needs(report: PolicyReport) -> list[str]:

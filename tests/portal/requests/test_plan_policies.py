@@ -101,9 +101,14 @@ def test_a_deny_blocks_approval_in_the_service_and_the_view(client, awaiting, ap
     assert request.state == RequestState.REJECTED
 
 
-def test_a_deny_holds_an_automatic_dev_approval(awaiting):
+def test_a_deny_holds_an_automatic_dev_approval_and_tells_the_requester(
+    awaiting, requester, notifications, django_capture_on_commit_callbacks
+):
     add_policy("no_apps")
-    request = awaiting(tier="dev")
+    with django_capture_on_commit_callbacks(execute=True):  # mail is queued after commit
+        request = awaiting(tier="dev")
+    mail = [m for m in notifications() if requester.email in m.to]
+    assert any("the plan policies block approval: no_apps denies" in m.subject for m in mail)
     assert request.state == RequestState.AWAITING_APPROVAL
     assert request.policy_decision["automatic"] is False
     assert any("no_apps denies" in reason for reason in request.policy_decision["reasons"])

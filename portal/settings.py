@@ -343,6 +343,9 @@ STATE_HTTP_RETRY_WAIT_MAX_S = int(os.environ.get("STATE_HTTP_RETRY_WAIT_MAX_S", 
 RUN_REQUEUE_AFTER_S = float(os.environ.get("RUN_REQUEUE_AFTER_S", "30"))
 # A plan older than this must be planned again before it can be applied.
 PLAN_MAX_AGE_S = float(os.environ.get("PLAN_MAX_AGE_S", str(24 * 3600)))
+# Plan policies: each policy's time budget, and how many evaluator processes a portal process keeps.
+POLICY_EVAL_BUDGET_MS = float(os.environ.get("POLICY_EVAL_BUDGET_MS", "2000"))
+POLICY_EVALUATORS = int(os.environ.get("POLICY_EVALUATORS", "2"))
 TF_PLUGIN_CACHE_DIR = os.environ.get("TF_PLUGIN_CACHE_DIR", str(DATA_DIR / "terraform" / "plugin-cache"))
 # Extra regular expressions whose matches are redacted from run logs (comma-separated).
 REDACT_PATTERNS = env_list("REDACT_PATTERNS", "")

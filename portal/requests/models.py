@@ -135,6 +135,22 @@ class Approval(models.Model):
     break_glass_reason = models.TextField(blank=True, default="")
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.TextField(blank=True, default="")
+    acknowledged_warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The plan policies' warnings the approver acknowledged: policy, version, messages.",
+    )
+    policies_passed = models.BooleanField(
+        null=True, blank=True, help_text="Whether the plan policies passed when this decision was made."
+    )
+    apply_run = models.ForeignKey(
+        "runs.Run",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The apply (or destroy) run this approval started, when it completed the policy.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

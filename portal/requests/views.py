@@ -16,6 +16,8 @@ from portal.core.csv_export import csv_export
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
 from portal.core.permissions import can_request_destroy
 from portal.environments.selectors import environment_list, team_committed_spend
+from portal.policies.selectors import policy_report_stored
+from portal.policies.services import policy_context_for_request, policy_report_for_run
 from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
 from portal.requests.forms import DestroyConfirmForm
 from portal.requests.selectors import approval_queue as approval_queue_query
@@ -23,6 +25,7 @@ from portal.requests.selectors import approval_queue_counts
 from portal.requests.selectors import request_list as request_list_query
 from portal.requests.services import (
     InvalidInputs,
+    PlanChanged,
     RequestNotAwaiting,
     approval_grant,
     approval_reject,
@@ -103,12 +106,21 @@ def _review_context(env_request: Any) -> dict[str, Any]:
             if before != after:
                 diff.append({"name": name, "before": before, "after": after})
     committed = team_committed_spend(env_request.team)
+    report = None
+    if plan is not None:
+        # Stored when the plan finished; a plan from before policies ran here is checked for display.
+        report = policy_report_stored(run=plan) or policy_report_for_run(
+            run=plan, context=policy_context_for_request(env_request), store=False
+        )
     return {
+        "policy_report": report,
+        "policy_blocked": report is not None and report.blocks_approval(),
+        "policy_blocked_even_break_glass": report is not None and report.blocks_approval(break_glass=True),
         "req": env_request,
         "plan": plan,
         "groups": groups,
         "diff": diff,
-        "approvals": env_request.approvals.select_related("approver"),
+        "approvals": env_request.approvals.select_related("approver", "apply_run"),
         "events": env_request.events.select_related("actor"),
         "runs": env_request.runs.all(),
         "decision": request_decision(env_request) if env_request.plan_run_id else None,
@@ -126,6 +138,10 @@ def _review_context(env_request: Any) -> dict[str, Any]:
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The request page; approvers see the sign-off form on it."""
+    return _detail_response(request, pk)
+
+
+def _detail_response(request: HttpRequest, pk: int, *, status: int = 200) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     context = _review_context(env_request)
     context["can_decide"] = approval_queue_query(user=request.user).filter(pk=pk).exists()
@@ -144,7 +160,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         row["label"] = labels.get(row["name"], row["name"])
         row["before"], row["after"] = value_text(row["before"]), value_text(row["after"])
     context["moves"] = moves_from(env_request.state)
-    return render(request, "requests/request_detail.html", context)
+    return render(request, "requests/request_detail.html", context, status=status)
 
 
 @require_GET
@@ -161,10 +177,19 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: Any) -> HttpResponse:
+def _step(
+    request: HttpRequest,
+    pk: int,
+    action: Any,
+    success: str,
+    reraise: tuple[type[Exception], ...] = (),
+    **kwargs: Any,
+) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     try:
         result = action(request=env_request, ip=client_ip(request), **kwargs)
+    except reraise:
+        raise
     except STEP_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect("requests:detail", pk=pk)
@@ -178,6 +203,9 @@ def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: An
             f"{env_request.environment_name}; draft it again with another name.",
         )
         return redirect("requests:detail", pk=pk)
+    apply_run = getattr(result, "apply_run", None)
+    if apply_run is not None:
+        success = f"{success} {apply_run.get_kind_display()} run #{apply_run.pk} started."
     messages.success(request, success)
     if getattr(result, "kind", None) == "plan":
         return redirect("runs:detail", pk=result.pk)
@@ -203,20 +231,40 @@ def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sign-off form. It carries the SHA-256 of the plan the approver saw; when the plan
+    changed meanwhile, the page comes back (409) with the new plan and nothing is recorded."""
     comment = request.POST.get("comment", "")
-    if request.POST.get("decision") == "reject":
-        return _step(request, pk, approval_reject, "Rejected.", approver=request.user, comment=comment)
-    return _step(
-        request,
-        pk,
-        approval_grant,
-        "Approved.",
-        approver=request.user,
-        comment=comment,
-        break_glass_reason=request.POST.get("break_glass_reason", "")
-        if request.POST.get("decision") == "break_glass"
-        else "",
-    )
+    # A form without the field names no plan: it never matches, so it cannot bind to a new one.
+    plan_sha256 = request.POST.get("plan_sha256", "")
+    try:
+        if request.POST.get("decision") == "reject":
+            return _step(
+                request,
+                pk,
+                approval_reject,
+                "Rejected.",
+                approver=request.user,
+                comment=comment,
+                plan_sha256=plan_sha256,
+                reraise=(PlanChanged,),
+            )
+        return _step(
+            request,
+            pk,
+            approval_grant,
+            "Approved.",
+            approver=request.user,
+            comment=comment,
+            plan_sha256=plan_sha256,
+            acknowledged=request.POST.getlist("acknowledge"),
+            break_glass_reason=request.POST.get("break_glass_reason", "")
+            if request.POST.get("decision") == "break_glass"
+            else "",
+            reraise=(PlanChanged,),
+        )
+    except PlanChanged as exc:
+        messages.error(request, str(exc))
+        return _detail_response(request, pk, status=409)
 
 
 @require_http_methods(["GET", "POST"])

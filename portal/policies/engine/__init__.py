@@ -40,11 +40,16 @@ def policies_evaluate_plan(
     policies: list[Policy],
     budget_ms: float = DEFAULT_BUDGET_MS,
     isolate: bool = True,
+    processes: int | None = None,
 ) -> PolicyReport:
     """Evaluates the policies that apply to the context's blueprint and tier against the plan."""
     in_scope = policies_in_scope(policies, blueprint=context.blueprint, tier=context.tier)
     return evaluate(
-        in_scope, build_input(plan_json=plan_json, context=context), budget_ms=budget_ms, isolate=isolate
+        in_scope,
+        build_input(plan_json=plan_json, context=context),
+        budget_ms=budget_ms,
+        isolate=isolate,
+        processes=processes,
     )
 
 

@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "portal.runs",
     "portal.costs",
     "portal.policies",
+    "portal.api",
     "axes",
 ]
 

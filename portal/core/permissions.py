@@ -214,6 +214,7 @@ ADMIN_APPS = (
     "runs",
     "core",
     "policies",
+    "api",
     "axes",
 )
 

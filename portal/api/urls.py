@@ -1,0 +1,30 @@
+"""/api/v1/ (django-ninja) and the token pages under /profile/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path
+
+from portal.api import views
+from portal.api.api import api
+
+
+def _token_or_session(patterns: list[Any]) -> list[Any]:
+    """The API answers anonymous callers itself (401 in JSON, or a token) rather than being sent to
+    the login page by LoginRequiredMiddleware; its docs and OpenAPI document are public."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _token_or_session(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            pattern.callback.login_required = False
+    return patterns
+
+
+api_patterns, api_app_name, api_namespace = api.urls
+api_patterns = _token_or_session([*api_patterns, path("<path:rest>", views.api_not_found, name="not-found")])
+
+profile_patterns = [
+    path("tokens/", views.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token-revoke"),
+]

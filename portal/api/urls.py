@@ -21,8 +21,16 @@ def _token_or_session(patterns: list[Any]) -> list[Any]:
     return patterns
 
 
-api_patterns, api_app_name, api_namespace = api.urls
-api_patterns = _token_or_session([*api_patterns, path("<path:rest>", views.api_not_found, name="not-found")])
+ninja_patterns, _app_name, _namespace = api.urls
+# django-ninja's root pattern answers an HTML 404; ours says where the docs are (same name, which
+# django-ninja reverses to find the API's prefix).
+api_patterns = _token_or_session(
+    [
+        *(p for p in ninja_patterns if getattr(p, "name", None) != "api-root"),
+        path("", views.api_root, name="api-root"),
+        path("<path:rest>", views.api_not_found, name="not-found"),
+    ]
+)
 
 profile_patterns = [
     path("tokens/", views.token_list, name="tokens"),

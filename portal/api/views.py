@@ -59,6 +59,13 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("profile:tokens")
 
 
+def api_root(request: HttpRequest) -> JsonResponse:
+    """/api/v1/: where the description and the docs are."""
+    return JsonResponse(
+        {"version": "1", "openapi": request.path + "openapi.json", "docs": request.path + "docs"}
+    )
+
+
 def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
     """Any other address under /api/: a JSON 404 in the API's error shape, not the HTML page."""
     return JsonResponse(error_body("not_found", f"No API endpoint at /api/{rest}."), status=404)

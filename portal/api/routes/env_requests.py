@@ -160,7 +160,7 @@ def _team(request: HttpRequest, wanted: str | None, environment: Any) -> Any:
     )
 
 
-@router.get("/requests", response={200: RequestPage, **ERRORS}, url_name="request-list")
+@router.get("/requests", response={200: RequestPage, **ERRORS}, url_name="requests")
 def requests_(
     request: HttpRequest, params: Query[PageParams], state: str = "", kind: str = "", tier: str = ""
 ) -> Any:
@@ -173,7 +173,7 @@ def requests_(
     return page(filtered(RequestFilterSet, request, queryset), params, request_out)
 
 
-@router.post("/requests", response={201: RequestDetailOut, **ERRORS}, url_name="request-create")
+@router.post("/requests", response={201: RequestDetailOut, **ERRORS}, url_name="requests")
 def request_create(request: HttpRequest, payload: RequestCreateIn) -> Any:
     """Drafts a request (as the request form does); submit it to plan."""
     environment = None

@@ -79,6 +79,15 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
     return error_response(400, "invalid", " ".join(exc.messages))
 
 
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja turns any failure of the body parser into "Cannot parse request body"; an
+    # ApiError raised by our parser (control characters) keeps its own fields.
+    if isinstance(exc.__cause__, ApiError):
+        cause = exc.__cause__
+        return error_response(cause.status, cause.code, cause.message, cause.fields)
+    return error_response(exc.status_code, STATUS_CODES.get(exc.status_code, "error"), exc.message)
+
+
 def _conflict_code(exc: Exception) -> str:
     if isinstance(exc, RunConflict):
         return "run_conflict"
@@ -126,12 +135,7 @@ def install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(
         AuthorizationError, lambda request, exc: error_response(403, "forbidden", exc.message)
     )
-    api.add_exception_handler(
-        HttpError,
-        lambda request, exc: error_response(
-            exc.status_code, STATUS_CODES.get(exc.status_code, "error"), exc.message
-        ),
-    )
+    api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(
         PermissionDenied,
         lambda request, exc: error_response(403, "forbidden", str(exc) or "You may not do this."),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from portal.api.services import token_create
+from tests.portal.requests.conftest import awaiting  # noqa: F401 (a request awaiting approval)
 from tests.portal.test_view_permissions import world  # noqa: F401 (the pages' matrix world, shared)
 
 

@@ -8,6 +8,8 @@ import json
 
 import jsonschema
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.api.schemas import MAX_LIMIT
 from portal.requests.models import Approval, EnvironmentRequest, RequestState
@@ -182,3 +184,43 @@ def test_estimates_match_the_forms_engine(api, sandbox):
     error = error_of(api.post("/api/v1/blueprints/local-sandbox/estimate", {"inputs": {"tier": "gold"}}), 400)
     assert "tier" in error["fields"]
     assert error_of(api.post("/api/v1/blueprints/nope/estimate", {}), 404)["code"] == "not_found"
+
+
+def _rows(world, count: int) -> None:
+    for i in range(count):
+        environment = EnvironmentFactory(
+            team=world.environment.team,
+            owner=world.users["approver"],
+            blueprint_version=world.sandbox,
+            name=f"qc-{i:02d}",
+        )
+        Run.objects.create(kind=RunKind.DRIFT, environment=environment, created_by=world.users["requester"])
+        EnvironmentRequest.objects.create(
+            team=world.environment.team,
+            requester=world.users["approver"],
+            blueprint_version=world.sandbox,
+            environment_name=f"qc-{i:02d}",
+            tier="dev",
+        )
+
+
+LISTS = ("/api/v1/environments", "/api/v1/runs", "/api/v1/requests", "/api/v1/approvals", "/api/v1/images")
+
+
+def test_list_query_counts_do_not_grow_with_rows(client, world, make_token):
+    """Every related object on a row is joined: 1 row and 20 rows cost the same queries."""
+    secret = make_token(world.users["requester"])
+    client.get("/api/v1/me", headers=bearer(secret))  # the token's first use writes its audit event
+
+    def counts() -> dict[str, int]:
+        result = {}
+        for url in LISTS:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, headers=bearer(secret)).status_code == 200
+            result[url] = len(queries)
+        return result
+
+    few = counts()
+    _rows(world, 19)
+    assert client.get("/api/v1/environments", headers=bearer(secret)).json()["count"] == 20
+    assert counts() == few

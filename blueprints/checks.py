@@ -322,6 +322,27 @@ def provider_available(provider: str, mirror: str | None) -> bool:
     return (Path(mirror) / "registry.terraform.io" / "hashicorp" / provider).is_dir()
 
 
+def _write_tree(spec: BlueprintSpec, root: Path) -> Path:
+    """Writes the blueprint's files (with its modules) under `root`; returns its root module folder."""
+    for name, text in spec.files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    return root / spec.entry_dir
+
+
+def _init_validate(terraform_bin: str, workdir: Path, env: dict[str, str], *, timeout_s: int) -> str | None:
+    """`terraform init -backend=false` then `validate`; the failing step and its output, or None."""
+    for argv in (
+        [terraform_bin, "init", "-backend=false", "-input=false", "-no-color"],
+        [terraform_bin, "validate", "-no-color"],
+    ):
+        proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout_s)
+        if proc.returncode != 0:
+            return f"{argv[1]}: {(proc.stdout + proc.stderr).strip()[-800:]}"
+    return None
+
+
 def check_validate(
     spec: BlueprintSpec, terraform_bin: str, mirror: str | None, env: dict[str, str]
 ) -> CheckResult:
@@ -336,23 +357,9 @@ def check_validate(
             "and PORTAL_TERRAFORM_REGISTRY is not 1",
         )
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
-        for name, text in spec.files.items():
-            target = Path(tmp) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        workdir = Path(tmp) / spec.entry_dir
-        for argv in (
-            [terraform_bin, "init", "-backend=false", "-input=false", "-no-color"],
-            [terraform_bin, "validate", "-no-color"],
-        ):
-            proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
-            if proc.returncode != 0:
-                return CheckResult(
-                    "terraform validate",
-                    spec.slug,
-                    "fail",
-                    f"{argv[1]}: {(proc.stdout + proc.stderr).strip()[-600:]}",
-                )
+        failure = _init_validate(terraform_bin, _write_tree(spec, Path(tmp)), env, timeout_s=300)
+        if failure:
+            return CheckResult("terraform validate", spec.slug, "fail", failure)
     return CheckResult(
         "terraform validate", spec.slug, "ok", f"init -backend=false + validate with {terraform_bin}"
     )
@@ -784,19 +791,10 @@ def check_with_provider(
         ]
     results: list[CheckResult] = []
     with tempfile.TemporaryDirectory(prefix="provider-check-") as tmp:
-        for name, text in spec.files.items():
-            target = Path(tmp) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        workdir = Path(tmp) / spec.entry_dir
-        for argv in (
-            [terraform_bin, "init", "-backend=false", "-input=false", "-no-color"],
-            [terraform_bin, "validate", "-no-color"],
-        ):
-            proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
-            if proc.returncode != 0:
-                output = (proc.stdout + proc.stderr).strip()[-800:]
-                return [CheckResult("provider validate", subject, "fail", f"{argv[1]}: {output}")]
+        workdir = _write_tree(spec, Path(tmp))
+        failure = _init_validate(terraform_bin, workdir, env, timeout_s=600)
+        if failure:
+            return [CheckResult("provider validate", subject, "fail", failure)]
         results.append(
             CheckResult(
                 "provider validate",

@@ -8,30 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from portal.audit.models import AuditEvent
-from portal.catalog.services import blueprints_sync
 from portal.core.validators import validate_single_line_text, validate_text
 from portal.requests.models import EnvironmentRequest
-
-
-@pytest.fixture
-def sandbox(db):
-    blueprints_sync()
-
-
-def post_request_form(client, team, **values):
-    data = {
-        "team": team.pk,
-        "name": "shop-dev",
-        "tier": "dev",
-        "rendered_tier": "dev",
-        "app_replicas": "1",
-        "greeting": "hi",
-        "apply_seconds": "0",
-        "cache_size_mb": "256",
-        "api_token": "",
-        **values,
-    }
-    return client.post(reverse("catalog:request", args=["local-sandbox"]), data)
+from tests.factories import post_sandbox_request_form as post_request_form
 
 
 @pytest.mark.django_db

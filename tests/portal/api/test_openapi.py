@@ -50,3 +50,4 @@ def test_every_operation_is_in_the_permission_matrix(client, world):
 def test_rendered_docs_load_the_document(client, db):
     html = client.get(f"{API}/docs").content.decode()
     assert "openapi.json" in html
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html  # served here, offline

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 
 from portal.api import views
 from portal.api.api import api
+from portal.api.errors import error_response
+
+
+def _json_405(view: Any) -> Any:
+    """django-ninja answers a wrong method with a plain-text 405; this gives it the error shape."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        allowed = response.get("Allow", "")
+        json = error_response(405, "method_not_allowed", f"{request.method} is not allowed here ({allowed}).")
+        json["Allow"] = allowed
+        return json
+
+    return wrapper
 
 
 def _token_or_session(patterns: list[Any]) -> list[Any]:
@@ -17,6 +36,7 @@ def _token_or_session(patterns: list[Any]) -> list[Any]:
         if isinstance(pattern, URLResolver):
             _token_or_session(pattern.url_patterns)
         elif isinstance(pattern, URLPattern):
+            pattern.callback = _json_405(pattern.callback)
             pattern.callback.login_required = False
     return patterns
 

@@ -224,3 +224,9 @@ def test_list_query_counts_do_not_grow_with_rows(client, world, make_token):
     _rows(world, 19)
     assert client.get("/api/v1/environments", headers=bearer(secret)).json()["count"] == 20
     assert counts() == few
+
+
+def test_a_wrong_method_is_405_in_the_error_shape(api, world):
+    response = api.get(f"/api/v1/requests/{world.env_request.pk}/submit")
+    assert error_of(response, 405)["code"] == "method_not_allowed" and response["Allow"] == "POST"
+    assert world.env_request.state == "draft"

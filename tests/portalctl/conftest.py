@@ -1,1 +1,1 @@
-from tests.portal.api.conftest import make_token  # noqa: F401 (a token's secret for a user)
+from tests.portal.api.conftest import awaiting, make_token  # noqa: F401 (fixtures)

@@ -100,6 +100,51 @@ def test_tables_json_and_exit_codes(live_server, sandbox, requester, make_token,
 
 
 @pytest.mark.integration
+def test_reject_destroy_and_run_commands(
+    live_server, redis_url, awaiting, make_environment, approver, requester, make_token, tmp_path
+):
+    """The other commands, against a live server with a real Redis (notifications are queued)."""
+    approval_policies_ensure_defaults()
+    request = awaiting()
+    environment = make_environment(name="old-env")
+    theirs, mine = make_token(approver), make_token(requester, name="mine")
+
+    def run(*args, token=mine):
+        return portalctl(*args, url=live_server.url, token=token, home=tmp_path)
+
+    done = run("approvals", token=theirs)
+    assert done.returncode == 0 and "rq-env" in done.stdout
+    done = run("reject", str(request.pk), "--yes", token=theirs)
+    assert done.returncode == 2 and "--comment" in done.stderr  # a rejection needs a reason
+    done = run("reject", str(request.pk), "--yes", "-m", "too big", token=theirs)
+    assert done.returncode == 0, done.stderr
+    assert request.plan_run.plan_sha256 in done.stdout and "Rejected" in done.stderr
+    request.refresh_from_db()
+    assert request.state == RequestState.REJECTED
+    assert run("reject", str(request.pk), "--yes", "-m", "again", token=theirs).returncode == 8
+
+    done = run("--json", "destroy", str(environment.pk), "--no-submit", "--reason", "done")
+    assert done.returncode == 0, done.stderr
+    destroy = EnvironmentRequest.objects.get(pk=json.loads(done.stdout)["request"]["id"])
+    assert (destroy.kind, destroy.state, destroy.environment_id) == ("destroy", "draft", environment.pk)
+    done = run("--json", "destroy", str(environment.pk), "--yes")  # submitted: the destroy is planned
+    assert done.returncode == 0, done.stderr
+    queued = Run.objects.get(pk=json.loads(done.stdout)["run"])
+    assert (queued.kind, queued.destroy_plan, queued.status) == ("plan", True, "queued")
+    done = run("runs", "list", "--kind", "plan")
+    assert done.returncode == 0 and str(queued.pk) in done.stdout and "queued" in done.stdout
+    done = run("runs", "show", str(queued.pk))
+    assert done.returncode == 0 and "queued" in done.stdout
+    assert run("runs", "cancel", str(queued.pk)).returncode == 0
+    queued.refresh_from_db()
+    assert queued.status == "cancelled"
+    done = run("runs", "logs", str(queued.pk))
+    assert done.returncode == 11 and "cancelled" in done.stderr
+    envs = json.loads(run("--json", "envs", "--name", "old").stdout)
+    assert [e["name"] for e in envs["items"]] == ["old-env"]
+
+
+@pytest.mark.integration
 def test_a_new_user_requests_and_another_approves_from_the_cli(
     portal_url, celery_worker, sandbox, requester, approver, team, tmp_path
 ):

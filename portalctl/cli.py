@@ -264,6 +264,7 @@ def _decide(client: Client, args: argparse.Namespace, out: Output, decision: str
         # The hash the caller saw (or named) goes back, so a re-plan in between is refused (409).
         "plan_sha256": args.plan_sha256 or shown,
         "acknowledge_warnings": getattr(args, "acknowledge_warnings", False),
+        "acknowledged": getattr(args, "acknowledge", None) or [],
     }
     if decision == "approve" and getattr(args, "break_glass", None):
         body["decision"], body["break_glass_reason"] = "break_glass", args.break_glass
@@ -495,7 +496,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--yes", "-y", action="store_true", help="Do not ask for confirmation.")
         if name == "approve":
-            sub.add_argument("--acknowledge-warnings", action="store_true")
+            sub.add_argument(
+                "--acknowledge-warnings", action="store_true", help="Acknowledge every policy warning."
+            )
+            sub.add_argument(
+                "--acknowledge", action="append", metavar="POLICY", help="Acknowledge this warned policy."
+            )
             sub.add_argument("--break-glass", metavar="REASON", help="Platform admins: approve alone.")
             follow_options(sub, "the apply")
 

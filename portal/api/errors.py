@@ -89,6 +89,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _conflict_code(exc: Exception) -> str:
+    # A decision service's "the plan changed" error carries the hash decided on and the current one.
+    if isinstance(exc, IllegalTransition) and hasattr(exc, "expected") and hasattr(exc, "current"):
+        return "stale_plan"
     if isinstance(exc, RunConflict):
         return "run_conflict"
     if isinstance(exc, IllegalTransition):

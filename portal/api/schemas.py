@@ -178,7 +178,10 @@ class DecideIn(Schema):
     plan_sha256: str | None = Field(
         None, description="The plan hash the decision is about; refused (409 stale_plan) if not current."
     )
-    acknowledge_warnings: bool = Field(False, description="Acknowledges the policy warnings on the plan.")
+    acknowledge_warnings: bool = Field(False, description="Acknowledges every policy warning on the plan.")
+    acknowledged: list[str] = Field(
+        default_factory=list, description="The names of the warned policies the approver acknowledges."
+    )
 
 
 class DestroyIn(Schema):

@@ -40,6 +40,7 @@ from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
 from portal.requests.models import EnvironmentRequest
 from portal.requests.selectors import approval_queue, request_list
 from portal.requests.services import (
+    InvalidInputs,
     approval_grant,
     approval_reject,
     environment_destroy_request,
@@ -250,6 +251,30 @@ def _pass_through(service: Any, **wanted: Any) -> dict[str, Any]:
     return {name: value for name, value in wanted.items() if name in accepted and value is not None}
 
 
+def _grant(
+    request: HttpRequest, env_request: EnvironmentRequest, payload: DecideIn, extra: dict[str, Any]
+) -> None:
+    def grant(**more: Any) -> None:
+        approval_grant(
+            request=env_request,
+            approver=request.user,
+            comment=payload.comment,
+            break_glass_reason=payload.break_glass_reason if payload.decision == "break_glass" else "",
+            ip=client_ip(request),
+            **_pass_through(approval_grant, **{**extra, **more}),
+        )
+
+    try:
+        grant()
+    except InvalidInputs as exc:
+        # `acknowledge_warnings` acknowledges the warnings the decision service names (and no
+        # others): it is asked once more with exactly those policies acknowledged.
+        warned = getattr(exc, "policies", None)
+        if not (payload.acknowledge_warnings and warned and not payload.acknowledged):
+            raise
+        grant(acknowledged=list(warned))
+
+
 @router.post("/requests/{pk}/decide", response={200: StepOut, **ERRORS}, url_name="request-decide")
 def request_decide(request: HttpRequest, pk: int, payload: DecideIn) -> Any:
     """Approve, reject or (platform admins) break-glass approve the current plan. With
@@ -263,7 +288,11 @@ def request_decide(request: HttpRequest, pk: int, payload: DecideIn) -> Any:
                 f"The plan changed: you decided on {payload.plan_sha256[:12]}…, the current plan is "
                 f"{current[:12]}…. Look at the new plan and decide again."
             )
-    extra = {"plan_sha256": payload.plan_sha256, "acknowledge_warnings": payload.acknowledge_warnings}
+    extra: dict[str, Any] = {
+        "plan_sha256": payload.plan_sha256,
+        "acknowledge_warnings": payload.acknowledge_warnings,
+        "acknowledged": payload.acknowledged or None,
+    }
     if payload.decision == "reject":
         approval_reject(
             request=env_request,
@@ -273,14 +302,7 @@ def request_decide(request: HttpRequest, pk: int, payload: DecideIn) -> Any:
             **_pass_through(approval_reject, **extra),
         )
     else:
-        approval_grant(
-            request=env_request,
-            approver=request.user,
-            comment=payload.comment,
-            break_glass_reason=payload.break_glass_reason if payload.decision == "break_glass" else "",
-            ip=client_ip(request),
-            **_pass_through(approval_grant, **extra),
-        )
+        _grant(request, env_request, payload, extra)
     env_request = _get(request, pk)
     apply_run = env_request.runs.exclude(kind="plan").order_by("-pk").first()
     return {"request": request_detail_out(env_request, request.user), "run": getattr(apply_run, "pk", None)}

@@ -107,3 +107,42 @@ def test_read_only_token_is_refused_every_unsafe_call(client, world, make_token,
     error = assert_error(call(client, case, world, bearer(secret)), 403, "forbidden")
     assert "read-only" in error["message"]
     assert side_effects() == before
+
+
+# Reads served by both front doors: the API case and the page case of the same thing.
+TWINS = {
+    "request-list": "request-list",
+    "request-detail": "request-detail",
+    "approval-queue": "approval-queue",
+    "environment-list": "environment-list",
+    "environment-detail": "environment-detail",
+    "run-list": "run-list",
+    "run-detail": "run-detail",
+    "run-log": "run-log",
+    "image-list": "image-list",
+    "image-detail": "image-detail",
+    "blueprint-list": "catalog-list",
+    "blueprint-detail": "catalog-detail",
+    "audit-list": "audit-list",
+}
+ROLES = ("requester", "approver", "outsider", "platform_admin", "loner")
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_every_role_gets_the_same_answer_from_the_api_and_the_page(client, world, make_token, name):
+    """One implementation, two front doors: for each role (a user of another team and a user in no
+    team included), the page and the API allow or refuse alike, with the same refusal."""
+    from tests.portal.test_view_permissions import CASES
+    from tests.portal.test_view_permissions import call as page_call
+
+    api_case, page_case = API_CASES[name], CASES[TWINS[name]]
+    for role in ROLES:
+        user = world.users[role]
+        client.force_login(user)
+        page = page_call(client, page_case, world).status_code
+        client.logout()
+        api = call(client, api_case, world, bearer(make_token(user, name=f"{name}-{role}"))).status_code
+        page_allowed, api_allowed = page in (200, 286), api == 200
+        assert page_allowed == api_allowed, (role, page, api)
+        if not api_allowed:
+            assert page == api, (role, page, api)

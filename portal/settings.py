@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rules",
+    "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN; works offline)
     "portal.accounts",
     "portal.audit",
     "portal.core",
@@ -133,6 +134,7 @@ INSTALLED_APPS = [
     "portal.costs",
     "portal.dr",
     "portal.policies",
+    "portal.api",
     "axes",
 ]
 

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal.accounts import views as account_views
+from portal.api import urls as api_urls
 from portal.catalog import urls as catalog_urls
 from portal.catalog import views as catalog_views
 from portal.environments import state_views
@@ -45,4 +46,6 @@ urlpatterns = [
     path("audit/", include("portal.audit.urls")),
     path("policies/", include("portal.policies.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_urls.api_patterns, "api"))),
+    path("profile/", include((api_urls.profile_patterns, "profile"))),
 ]

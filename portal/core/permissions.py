@@ -246,6 +246,7 @@ ADMIN_APPS = (
     "core",
     "policies",
     "dr",
+    "api",
     "axes",
 )
 

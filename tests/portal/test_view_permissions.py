@@ -17,6 +17,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from portal.api.models import PersonalAccessToken
+from portal.api.services import token_create
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
 from portal.dr.models import Drill, DrillSchedule
@@ -33,6 +35,7 @@ from tests.factories import (
     StateVersionFactory,
     UserFactory,
 )
+from tests.portal.api.matrix import API_CASES, API_PUBLIC
 
 
 @dataclass
@@ -48,6 +51,7 @@ class World:
     image: MachineImage
     state_version: StateVersion
     drill: Drill
+    token: PersonalAccessToken
 
 
 @pytest.fixture
@@ -88,7 +92,8 @@ def world(sandbox, team, requester, approver, outsider, platform_admin) -> World
         cleanup_ok=True,
         finished_at=drill_run.finished_at,
     )
-    return World(users, sandbox, environment, env_request, run, image_run, image, state_version, drill)
+    token, _ = token_create(user=requester, name="laptop", expires_at=None)
+    return World(users, sandbox, environment, env_request, run, image_run, image, state_version, drill, token)
 
 
 @dataclass(frozen=True)
@@ -294,6 +299,23 @@ CASES = {
     "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
     "policy-list": Case("get", lambda w: reverse("policies:list"), "platform_admin", 200, "approver", 403),
     "policy-test": Case("get", lambda w: reverse("policies:test"), "platform_admin", 200, "approver", 403),
+    # Personal access tokens: each user sees and revokes only their own (tests/portal/api/test_tokens.py).
+    "profile-tokens": Case("get", lambda w: reverse("profile:tokens"), "loner", 200),
+    "profile-token-create": Case(
+        "post",
+        lambda w: reverse("profile:tokens"),
+        "loner",
+        200,
+        data=lambda w: {"name": "ci", "expires_in_days": "30"},
+    ),
+    "profile-token-revoke": Case(
+        "post",
+        lambda w: reverse("profile:token-revoke", args=[w.token.pk]),
+        "requester",
+        302,
+        "approver",
+        404,
+    ),
     # The Django admin checks access itself (AdminSite.has_permission) and has its own login page,
     # which is where it sends both anonymous users and signed-in users it refuses.
     "admin-index": Case(
@@ -379,9 +401,9 @@ def test_every_url_pattern_is_in_the_matrix(world):
     # delete, history, autocomplete...). All of them pass through the one AdminSite.admin_view
     # check that the admin-index case exercises, so the matrix checks the index only.
     patterns = {name for name in patterns if not name.startswith("admin:")} | {"admin:index"}
-    covered = {
-        resolve(urlsplit(case.url(world)).path).view_name for case in [*CASES.values(), *PUBLIC.values()]
-    }
+    # The API's endpoints have their own matrix (tests/portal/api/matrix.py), counted here too.
+    cases = [*CASES.values(), *PUBLIC.values(), *API_CASES.values(), *API_PUBLIC.values()]
+    covered = {resolve(urlsplit(case.url(world)).path).view_name for case in cases}
     assert patterns - covered == set(), "URL patterns missing from the view permission matrix"
 
 

@@ -20,6 +20,10 @@ from blueprints import hcl
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 BLUEPRINTS_DIR = REPO_ROOT / "terraform" / "blueprints"
+# Earlier published versions, kept so that a fresh install's catalog also knows them (the
+# blueprints folder holds only the latest files): <slug>/<version>/blueprints/<slug>/, a copy of
+# the blueprint folder as it was published, so its pinned paths and SHA-256 stay the same.
+ARCHIVED_VERSIONS_DIR = REPO_ROOT / "terraform" / "blueprint-versions"
 METADATA_FILE = "blueprint.yaml"
 TIERS = ("dev", "staging", "prod")
 
@@ -264,3 +268,17 @@ def blueprint_dirs(root: Path = BLUEPRINTS_DIR) -> list[Path]:
 
 def load_all(root: Path = BLUEPRINTS_DIR) -> list[BlueprintSpec]:
     return [load_blueprint(directory) for directory in blueprint_dirs(root)]
+
+
+def load_archived(root: Path = ARCHIVED_VERSIONS_DIR) -> list[BlueprintSpec]:
+    """Every archived earlier version (see ARCHIVED_VERSIONS_DIR), oldest first per blueprint."""
+    if not root.is_dir():
+        return []
+    found = []
+    for slug_dir in sorted(path for path in root.iterdir() if path.is_dir()):
+        for version_dir in slug_dir.iterdir():
+            spec = load_blueprint(version_dir / "blueprints" / slug_dir.name)
+            if spec.version != version_dir.name:
+                raise SpecError(f"{version_dir}: holds version {spec.version}, not {version_dir.name}")
+            found.append(spec)
+    return sorted(found, key=lambda spec: (spec.slug, tuple(map(int, spec.version.split(".")))))

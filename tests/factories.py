@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from blueprints.spec import BLUEPRINTS_DIR, BlueprintSpec, load_all
+from blueprints.spec import BLUEPRINTS_DIR, BlueprintSpec, load_all, load_archived
 from portal.accounts.models import Membership, Team
 from portal.catalog.models import Blueprint, BlueprintVersion
 from portal.catalog.services import blueprint_publish
@@ -61,11 +61,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 # per test session; publishing the same spec again is a no-op ("unchanged").
 @functools.cache
 def _blueprint_specs() -> tuple[BlueprintSpec, ...]:
-    return tuple(load_all(BLUEPRINTS_DIR))
+    return (*load_archived(), *load_all(BLUEPRINTS_DIR))
 
 
 def published_blueprints() -> dict[str, Blueprint]:
-    """Publishes every blueprint folder under terraform/blueprints (what `blueprints sync` does)
+    """Publishes the archived versions and every blueprint folder (what `blueprints sync` does)
     and returns the blueprints by slug, each with its latest version."""
     for spec in _blueprint_specs():
         blueprint_publish(spec=spec)
@@ -75,6 +75,12 @@ def published_blueprints() -> dict[str, Blueprint]:
 def published_sandbox() -> BlueprintVersion:
     """The real local-sandbox blueprint, published with the rest of the catalog."""
     return published_blueprints()["local-sandbox"].latest_version
+
+
+def published_sandbox_version(version: str) -> BlueprintVersion:
+    """One published version of the sandbox, e.g. the archived 1.0.0, to test upgrades."""
+    published_blueprints()
+    return BlueprintVersion.objects.get(blueprint__slug="local-sandbox", version=version)
 
 
 class BlueprintFactory(factory.django.DjangoModelFactory):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from blueprints.spec import BLUEPRINTS_DIR, BlueprintSpec, load_all
+from blueprints.spec import ARCHIVED_VERSIONS_DIR, BLUEPRINTS_DIR, BlueprintSpec, load_all, load_archived
 from portal.audit.services import audit_record
 from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
 
@@ -93,9 +93,13 @@ def blueprint_publish(*, spec: BlueprintSpec, actor: Any = None) -> tuple[Bluepr
     return version, outcome
 
 
-def blueprints_sync(*, actor: Any = None, root=BLUEPRINTS_DIR) -> list[tuple[BlueprintVersion, str]]:
-    """Publishes every blueprint folder. Each blueprint is its own transaction."""
-    return [blueprint_publish(spec=spec, actor=actor) for spec in load_all(root)]
+def blueprints_sync(
+    *, actor: Any = None, root=BLUEPRINTS_DIR, archive=ARCHIVED_VERSIONS_DIR
+) -> list[tuple[BlueprintVersion, str]]:
+    """Publishes the archived earlier versions (oldest first), then every blueprint folder.
+    Each version is its own transaction."""
+    specs = [*load_archived(archive), *load_all(root)]
+    return [blueprint_publish(spec=spec, actor=actor) for spec in specs]
 
 
 @transaction.atomic

@@ -40,3 +40,19 @@ resource "null_resource" "cache" {
     size_mb = var.cache_size_mb
   }
 }
+
+# Since 1.1.0: a pretend health check that probes every instance.
+resource "null_resource" "healthcheck" {
+  triggers = {
+    instances        = join(",", null_resource.app[*].id)
+    interval_seconds = var.healthcheck_interval_seconds
+  }
+
+  provisioner "local-exec" {
+    command = "echo \"health check every $INTERVAL s on $COUNT instance(s)\""
+    environment = {
+      INTERVAL = var.healthcheck_interval_seconds
+      COUNT    = var.app_replicas
+    }
+  }
+}

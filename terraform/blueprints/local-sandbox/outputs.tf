@@ -23,3 +23,8 @@ output "api_token" {
   value       = var.api_token
   sensitive   = true
 }
+
+output "healthcheck_id" {
+  description = "ID of the pretend health check (since 1.1.0)."
+  value       = null_resource.healthcheck.id
+}

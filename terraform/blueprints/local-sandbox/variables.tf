@@ -63,3 +63,13 @@ variable "api_token" {
   default     = ""
   sensitive   = true
 }
+
+variable "healthcheck_interval_seconds" {
+  description = "Seconds between two probes of the pretend health check (since 1.1.0)."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.healthcheck_interval_seconds >= 5 && var.healthcheck_interval_seconds <= 3600
+    error_message = "The healthcheck_interval_seconds must be between 5 and 3600."
+  }
+}

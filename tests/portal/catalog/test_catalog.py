@@ -60,8 +60,8 @@ def test_a_pinned_version_is_frozen_and_a_new_version_leaves_it_alone(sandbox, r
             **changed.__dict__,
             "metadata": {
                 **spec.metadata,
-                "version": "1.1.0",
-                "changelog": [{"version": "1.1.0", "changes": "Adds extra.tf"}],
+                "version": "9.0.0",
+                "changelog": [{"version": "9.0.0", "changes": "Adds extra.tf"}],
             },
         }
     )

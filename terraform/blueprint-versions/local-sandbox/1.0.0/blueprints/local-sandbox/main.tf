@@ -1,0 +1,42 @@
+locals {
+  tags = {
+    Team             = var.team
+    Environment      = var.name
+    Tier             = var.tier
+    Blueprint        = var.blueprint
+    BlueprintVersion = var.blueprint_version
+    CostCentre       = var.cost_centre
+  }
+}
+
+# Each instance "boots" by running a local command, so apply writes real log lines over time.
+resource "null_resource" "app" {
+  count = var.app_replicas
+
+  triggers = {
+    name     = var.name
+    greeting = var.greeting
+    image_id = var.image_id
+    tags     = jsonencode(local.tags)
+  }
+
+  provisioner "local-exec" {
+    # The token stays out of this command: Terraform hides all output of a provisioner that
+    # references a sensitive value, and the live log should show the boot lines.
+    command = "echo \"$GREETING (instance $INDEX of $COUNT)\"; sleep $SECONDS_TO_BOOT; echo \"instance $INDEX ready\""
+    environment = {
+      GREETING        = var.greeting
+      INDEX           = count.index + 1
+      COUNT           = var.app_replicas
+      SECONDS_TO_BOOT = var.apply_seconds
+    }
+  }
+}
+
+resource "null_resource" "cache" {
+  count = var.enable_cache ? 1 : 0
+
+  triggers = {
+    size_mb = var.cache_size_mb
+  }
+}

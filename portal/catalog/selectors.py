@@ -59,3 +59,34 @@ def blueprint_accepted_skips(version: BlueprintVersion) -> list[dict[str, str]]:
 def blueprint_account_prerequisites(version: BlueprintVersion) -> dict[str, str]:
     """Account-level settings the version needs and does not manage (id -> how to set it)."""
     return version.as_spec().account_prerequisites
+
+
+def _semver(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def upgrade_target(current: BlueprintVersion) -> BlueprintVersion | None:
+    """The blueprint's latest version when it is newer than `current`, else None."""
+    latest = current.blueprint.latest_version
+    if latest is None or latest.pk == current.pk or _semver(latest.version) <= _semver(current.version):
+        return None
+    return latest
+
+
+def upgrade_notes(*, current: BlueprintVersion, target: BlueprintVersion) -> dict[str, Any]:
+    """What moving from `current` to `target` means for an environment's inputs: the changelog
+    entries in between, the inputs new in `target` (they take their defaults) and the inputs
+    `target` no longer has (their values are dropped)."""
+    old = {field.name: field for field in current.fields}
+    new = {field.name: field for field in target.fields}
+    return {
+        "current": current,
+        "target": target,
+        "changelog": [
+            entry
+            for entry in target.metadata.get("changelog", [])
+            if _semver(current.version) < _semver(entry["version"]) <= _semver(target.version)
+        ],
+        "added": [field for name, field in new.items() if name not in old],
+        "removed": [field for name, field in old.items() if name not in new],
+    }

@@ -119,6 +119,11 @@ def can_request(user: Any, team: Any = None) -> bool:
     return is_team_member(user, getattr(team, "pk", team))
 
 
+def can_upgrade_in_bulk(user: Any, obj: Any = None) -> bool:
+    """May upgrade many environments at once (one update request per environment, any team)."""
+    return is_platform_admin(user)
+
+
 def can_submit_request(user: Any, request: Any) -> bool:
     return _signed_in(user) and request.requester_id == user.pk
 
@@ -167,6 +172,11 @@ def can_cancel_run(user: Any, run: Any) -> bool:
 
 def can_build_image(user: Any) -> bool:
     return is_platform_admin(user)
+
+
+def can_download_evidence(user: Any, environment: Any) -> bool:
+    """May download an environment's evidence pack: its team's members and platform admins."""
+    return is_team_member(user, _team_id(environment)) or is_platform_admin(user)
 
 
 def can_force_unlock(user: Any, environment: Any = None) -> bool:
@@ -224,6 +234,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "environments.request_destroy": can_request_destroy,
     "environments.force_unlock": can_force_unlock,
     "environments.download_state": can_download_state,
+    "environments.download_evidence": can_download_evidence,
+    "requests.upgrade_in_bulk": can_upgrade_in_bulk,
     "runs.cancel": can_cancel_run,
     "runs.build_image": can_build_image,
     "audit.view_log": can_view_audit,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from portal.accounts.selectors import AnyUser, user_teams
 from portal.catalog.models import BlueprintVersion
@@ -38,9 +38,14 @@ def environments_active() -> QuerySet[Environment]:
 
 def with_upgrade_flag(environments: QuerySet[Environment]) -> QuerySet[Environment]:
     """Annotates `upgrade_available`: a version of the environment's blueprint published after the
-    one it runs exists (a destroyed environment has nothing to upgrade)."""
+    one it runs exists (a destroyed environment has nothing to upgrade); and `upgrade_version`,
+    `upgrade_changes`: the blueprint's latest version and its changelog line, for "1.0.0 → 1.1.0"."""
     newer = BlueprintVersion.objects.filter(
         blueprint_id=OuterRef("blueprint_version__blueprint_id"),
         published_at__gt=OuterRef("blueprint_version__published_at"),
     )
-    return environments.annotate(upgrade_available=Exists(newer) & ~Q(status=EnvironmentStatus.DESTROYED))
+    return environments.annotate(
+        upgrade_available=Exists(newer) & ~Q(status=EnvironmentStatus.DESTROYED),
+        upgrade_version=F("blueprint_version__blueprint__latest_version__version"),
+        upgrade_changes=F("blueprint_version__blueprint__latest_version__changes"),
+    )

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import audit_record, client_ip
 from portal.catalog.display import input_rows, output_rows
+from portal.catalog.selectors import upgrade_notes, upgrade_target
 from portal.core.crypto import decrypt_json
 from portal.core.csv_export import csv_export
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
@@ -25,8 +26,10 @@ from portal.environments.services import state_force_unlock
 def environment_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
-        queryset=with_progress(
-            environment_list_query(user=request.user).defer(*ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS)
+        queryset=with_upgrade_flag(
+            with_progress(
+                environment_list_query(user=request.user).defer(*ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS)
+            )
         ),
         filterset_class=EnvironmentFilterSet,
         template="environments/environment_list.html",
@@ -71,11 +74,18 @@ def environment_export(request: HttpRequest) -> HttpResponse:
 def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     environment = get_object_or_404(with_progress(environment_list_query(user=request.user)), pk=pk)
     status_class, status_label = status_display(environment)
+    target = upgrade_target(environment.blueprint_version)
+    upgrade = (
+        upgrade_notes(current=environment.blueprint_version, target=target)
+        if target and environment.status == EnvironmentStatus.ACTIVE
+        else None
+    )
     return render(
         request,
         "environments/environment_detail.html",
         {
             "environment": environment,
+            "upgrade": upgrade,
             "status_class": status_class,
             "status_label": status_label,
             "inputs": input_rows(

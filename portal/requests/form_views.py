@@ -19,7 +19,7 @@ from portal.accounts.selectors import user_memberships
 from portal.audit.services import client_ip
 from portal.catalog.display import free_tier_applies
 from portal.catalog.models import BlueprintVersion
-from portal.catalog.selectors import blueprint_version_get
+from portal.catalog.selectors import blueprint_version_get, upgrade_notes
 from portal.catalog.toolchain import version_readiness
 from portal.costs.services import PROFILES, cost_panel, custom_usage, usage_profile
 from portal.environments.models import EnvironmentStatus
@@ -79,6 +79,13 @@ def _request_setup(request: HttpRequest, slug: str, params: Any) -> tuple[Bluepr
     return version, environment, teams
 
 
+def _upgrade(environment: Any, version: BlueprintVersion) -> dict[str, Any] | None:
+    """What changing `environment` to another version of its blueprint means for its inputs."""
+    if environment is None or environment.blueprint_version_id == version.pk:
+        return None
+    return upgrade_notes(current=environment.blueprint_version, target=version)
+
+
 def _form_page(
     request: HttpRequest, template: str, form: RequestForm, options: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -89,6 +96,7 @@ def _form_page(
         "blueprint": version.blueprint,
         "versions": version.blueprint.versions.order_by("-published_at") if environment else (),
         "environment": environment,
+        "upgrade": _upgrade(environment, version),
         "profiles": PROFILES,
         "options": options,
         "cost": cost_panel(version, form.estimate_inputs(), options),
@@ -114,6 +122,9 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
             "team": str(environment.team_id),
             **environment.inputs,
         }
+        if version.pk != environment.blueprint_version_id:
+            current = environment.blueprint_version.version
+            initial["reason"] = f"Upgrade {version.blueprint.slug} {current} → {version.version}."
     else:
         initial = {"tier": request.GET.get("tier", "dev")}
     form = RequestForm(version=version, teams=teams, environment=environment, initial=initial)

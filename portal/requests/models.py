@@ -81,6 +81,14 @@ class EnvironmentRequest(models.Model):
         help_text="Nobody in the team besides the requester can satisfy the policy; platform admins decide.",
     )
     awaiting_since = models.DateTimeField(null=True, blank=True)
+    upgrade_batch = models.ForeignKey(
+        "UpgradeBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        help_text="The bulk upgrade that made this request, if any.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,6 +97,28 @@ class EnvironmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.environment_name}"
+
+
+class UpgradeBatch(models.Model):
+    """A platform admin's upgrade of many environments to one blueprint version at once.
+
+    It makes one update request per environment (`requests`), each planned and approved on its
+    own; `skipped` lists the environments it could not make a request for, and why.
+    """
+
+    target_version = models.ForeignKey(
+        BlueprintVersion, on_delete=models.PROTECT, related_name="upgrade_batches"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    skipped = models.JSONField(default=list, blank=True, help_text="[{environment, name, reason}]")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "upgrade batches"
+
+    def __str__(self) -> str:
+        return f"upgrade batch #{self.pk} to {self.target_version}"
 
 
 class ApprovalPolicy(models.Model):

@@ -29,6 +29,7 @@ from portal.core.permissions import (
     can_request,
     can_request_destroy,
     can_submit_request,
+    can_upgrade_in_bulk,
 )
 from portal.costs.services import request_plan_cost
 from portal.environments.models import EnvironmentStatus
@@ -113,15 +114,18 @@ def environment_request_create(
     environment: Any = None,
     estimate: dict[str, Any] | None = None,
     ip: str | None = None,
+    upgrade_batch: Any = None,
 ) -> EnvironmentRequest:
     """Stores a create request (or, with `environment`, an update of it) as a draft.
 
     Sensitive inputs are encrypted; the rest kept as JSON. An update keeps the environment's
-    current secrets for sensitive fields left empty (the form never shows them back).
+    current secrets for sensitive fields left empty (the form never shows them back). A bulk
+    upgrade (`upgrade_batch`) is drafted by a platform admin for any team's environment.
     """
     if not inputs.ok:
         raise InvalidInputs(inputs.errors)
-    if not can_request(requester, team):
+    bulk = upgrade_batch is not None and environment is not None and can_upgrade_in_bulk(requester)
+    if not (bulk or can_request(requester, team)):
         raise PermissionDenied("You can only request environments for your own teams.")
     if environment is not None and (environment.team_id != team.pk or environment.name != inputs.name):
         raise PermissionDenied("An update keeps the environment's team and name.")
@@ -146,6 +150,7 @@ def environment_request_create(
         secret_input_names=sorted(secrets),
         reason=reason.strip()[:2000],
         estimate=estimate or {},
+        upgrade_batch=upgrade_batch,
     )
     RequestEvent.objects.create(
         request=request, state=request.state, actor=requester, note="Request drafted."

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.requests import views
+from portal.requests import upgrade_views, views
 
 app_name = "requests"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.request_cancel_view, name="cancel"),
     path("<int:pk>/decide/", views.request_decide, name="decide"),
     path("destroy/<int:env_pk>/", views.environment_destroy, name="destroy"),
+    path("upgrades/", upgrade_views.upgrade_index, name="upgrades"),
+    path("upgrades/to/<int:version_pk>/", upgrade_views.upgrade_batch_new, name="upgrade-new"),
+    path("upgrades/batch/<int:pk>/", upgrade_views.upgrade_batch_detail, name="upgrade-batch"),
 ]

@@ -25,6 +25,7 @@ catalog_patterns = [
 environment_patterns = [
     *environment_urls.urlpatterns,
     path("<int:pk>/drift-check/", run_views.environment_drift_check, name="drift-check"),
+    path("<int:pk>/evidence.zip", web_views.environment_evidence, name="evidence"),
 ]
 
 urlpatterns = [

@@ -3,16 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.accounts.selectors import user_is_platform_admin, user_memberships, user_teams
-from portal.core.permissions import holds_platform_admin
+from portal.audit.services import client_ip
+from portal.core.permissions import can_download_evidence, holds_platform_admin
 from portal.core.roles import Role
 from portal.costs.selectors import teams_spend
+from portal.environments.models import Environment
+from portal.web.evidence import evidence_pack_build
 from portal.web.health import health_report, public_report
 from portal.web.home import approvals_waiting, estate_counts, requester_home
 
@@ -52,3 +57,21 @@ def home(request: HttpRequest) -> HttpResponse:
     if holds_platform_admin(memberships):
         context["estate"] = estate_counts(user)
     return render(request, "web/home.html", context)
+
+
+@require_GET
+def environment_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """The environment's evidence pack (a zip), built in a temporary file and streamed."""
+    environment = get_object_or_404(
+        Environment.objects.select_related("team", "owner", "blueprint_version__blueprint"), pk=pk
+    )
+    if not can_download_evidence(request.user, environment):
+        raise PermissionDenied("Only the team's members and platform admins may download its evidence pack.")
+    file = evidence_pack_build(environment=environment, actor=request.user, ip=client_ip(request))
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename=f"evidence-{environment.team.slug}-{environment.name}-{stamp}.zip",
+        content_type="application/zip",
+    )

@@ -23,7 +23,7 @@ from portal.audit.models import AuditEvent
 from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
 from portal.dr.models import Drill, DrillSchedule
 from portal.environments.models import Environment, StateLock, StateVersion
-from portal.requests.models import EnvironmentRequest, RequestState
+from portal.requests.models import EnvironmentRequest, RequestState, UpgradeBatch
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
 from tests.factories import (
     STATE,
@@ -108,6 +108,12 @@ class Case:
     refused: int | None = None
     data: Callable[[World], dict[str, Any]] = lambda w: {}
     login: str = "login"  # the URL name of the login page an anonymous user is sent to
+
+
+def _batch(w: World) -> UpgradeBatch:
+    return UpgradeBatch.objects.get_or_create(target_version=w.sandbox, created_by=w.users["platform_admin"])[
+        0
+    ]
 
 
 CASES = {
@@ -231,6 +237,33 @@ CASES = {
     "state-download": Case(
         "get",
         lambda w: reverse("environments:state-download", args=[w.environment.pk, w.state_version.pk]),
+        "platform_admin",
+        200,
+        "requester",
+        403,
+    ),
+    "environment-evidence": Case(
+        "get",
+        lambda w: reverse("environments:evidence", args=[w.environment.pk]),
+        "requester",
+        200,
+        "outsider",
+        403,
+    ),
+    "upgrade-index": Case(
+        "get", lambda w: reverse("requests:upgrades"), "platform_admin", 200, "requester", 403
+    ),
+    "upgrade-new": Case(
+        "get",
+        lambda w: reverse("requests:upgrade-new", args=[w.sandbox.pk]),
+        "platform_admin",
+        200,
+        "requester",
+        403,
+    ),
+    "upgrade-batch": Case(
+        "get",
+        lambda w: reverse("requests:upgrade-batch", args=[_batch(w).pk]),
         "platform_admin",
         200,
         "requester",

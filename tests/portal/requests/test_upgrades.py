@@ -3,6 +3,10 @@ input notes, bulk upgrades by platform admins, and the sandbox 1.0.0 → 1.1.0 w
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
 from django.urls import reverse
 
@@ -143,7 +147,10 @@ def test_upgrade_sandbox_1_0_0_to_1_1_0_with_real_terraform(
         "usage_profile": "medium",
     }
     url = reverse("catalog:request", args=["local-sandbox"])
-    response = client.post(url, {**form, "name": "upg-env", "version": "1.0.0", "reason": "v1"})
+    secret = "upg-Secret-4242"
+    response = client.post(
+        url, {**form, "name": "upg-env", "version": "1.0.0", "reason": "v1", "api_token": secret}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     create = EnvironmentRequest.objects.get(environment_name="upg-env")
     assert create.blueprint_version == sandbox_v1
@@ -176,3 +183,17 @@ def test_upgrade_sandbox_1_0_0_to_1_1_0_with_real_terraform(
     assert environment.inputs["greeting"] == "before upgrade"
     detail = client.get(reverse("environments:detail", args=[environment.pk])).content.decode()
     assert "Upgrade available" not in detail
+
+    # The evidence pack tells the whole story, without the secret.
+    response = client.get(reverse("environments:evidence", args=[environment.pk]))
+    pack = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert secret.encode() not in b"".join(pack.read(name) for name in pack.namelist())
+    plans = json.loads(pack.read("plans.json"))
+    assert {p["request"] for p in plans} == {create.pk, update.pk} and all(p["plan_sha256"] for p in plans)
+    assert len(json.loads(pack.read("approvals.json"))) == 2
+    assert len(json.loads(pack.read("state_versions.json"))) >= 2
+    assert any(
+        "health check every 30 s" in pack.read(name).decode()
+        for name in pack.namelist()
+        if name.startswith("logs/")
+    )

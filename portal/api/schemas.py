@@ -189,6 +189,12 @@ class DestroyIn(Schema):
     submit: bool = Field(True, description="Submit the destroy request at once (plans the destroy).")
 
 
+class UpgradeIn(Schema):
+    version: str | None = Field(None, description="The version to move to; the blueprint's latest if empty.")
+    reason: str = ""
+    submit: bool = Field(True, description="Submit the update request at once (plans it).")
+
+
 # -- Environments, runs, images, audit --------------------------------------------------------
 
 

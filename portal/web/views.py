@@ -17,7 +17,7 @@ from portal.core.permissions import can_download_evidence, holds_platform_admin
 from portal.core.roles import Role
 from portal.costs.selectors import teams_spend
 from portal.environments.models import Environment
-from portal.web.evidence import evidence_pack_build
+from portal.requests.evidence import evidence_pack_build
 from portal.web.health import health_report, public_report
 from portal.web.home import approvals_waiting, estate_counts, requester_home
 

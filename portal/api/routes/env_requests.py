@@ -28,10 +28,11 @@ from portal.api.schemas import (
     RequestDetailOut,
     RequestPage,
     StepOut,
+    UpgradeIn,
     page,
 )
 from portal.audit.services import client_ip
-from portal.catalog.selectors import blueprint_version_get
+from portal.catalog.selectors import blueprint_version_get, upgrade_target
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS
 from portal.costs.services import cost_panel
 from portal.environments.models import EnvironmentStatus
@@ -51,6 +52,7 @@ from portal.requests.services import (
     request_replan,
 )
 from portal.requests.states import moves_from
+from portal.requests.upgrades import upgrade_inputs
 
 router = Router(tags=["requests"])
 
@@ -190,7 +192,10 @@ def request_create(request: HttpRequest, payload: RequestCreateIn) -> Any:
     team = _team(request, payload.team, environment)
     inputs = dict(payload.inputs)
     if environment is not None:  # an update starts from the environment's current values
-        inputs = {"name": environment.name, "tier": environment.tier, **environment.inputs, **inputs}
+        # inputs the (new) version no longer has are dropped; new ones take their defaults
+        names = {field.name for field in version.fields}
+        kept = {key: value for key, value in environment.inputs.items() if key in names}
+        inputs = {"name": environment.name, "tier": environment.tier, **kept, **inputs}
         if version.blueprint.runtime == "aws":
             inputs.setdefault("region", environment.region)
     result = validate_inputs(version.as_spec(), inputs)
@@ -333,6 +338,47 @@ def environment_destroy(request: HttpRequest, pk: int, payload: DestroyIn) -> An
         201,
         {
             "request": request_detail_out(_get(request, destroy.pk), request.user),
+            "run": getattr(run, "pk", None),
+        },
+    )
+
+
+@router.post("/environments/{pk}/upgrade", response={201: StepOut, **ERRORS}, url_name="environment-upgrade")
+def environment_upgrade(request: HttpRequest, pk: int, payload: UpgradeIn) -> Any:
+    """Drafts an update request moving the environment to `version` (the blueprint's latest by
+    default) with its current inputs (new inputs take their defaults, removed ones are dropped)
+    and, unless `submit` is false, submits it; it goes through the normal approvals."""
+    environment = get_object_or_404(
+        environment_list(user=request.user).filter(status=EnvironmentStatus.ACTIVE), pk=pk
+    )
+    target = (
+        blueprint_version_get(slug=environment.blueprint_version.blueprint.slug, version=payload.version)
+        if payload.version
+        else upgrade_target(environment.blueprint_version)
+    )
+    if target is None or target.pk == environment.blueprint_version_id:
+        raise ApiError(409, "up_to_date", f"{environment} already runs the latest version.")
+    result = validate_inputs(target.as_spec(), upgrade_inputs(environment=environment, target=target))
+    if not result.ok:
+        raise ApiError(400, "invalid", "The current inputs do not fit the new version.", result.errors)
+    current = environment.blueprint_version.version
+    with transaction.atomic():  # an update that cannot be submitted leaves no draft behind
+        update = environment_request_create(
+            requester=request.user,
+            team=environment.team,
+            blueprint_version=target,
+            inputs=result,
+            reason=payload.reason or f"Upgrade {current} → {target.version}.",
+            environment=environment,
+            ip=client_ip(request),
+        )
+        run = None
+        if payload.submit:
+            run = environment_request_submit(request=update, actor=request.user, ip=client_ip(request))
+    return Status(
+        201,
+        {
+            "request": request_detail_out(_get(request, update.pk), request.user),
             "run": getattr(run, "pk", None),
         },
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.responses import Status
 
+from portal.api.errors import ApiError
 from portal.api.routes.env_requests import filtered
 from portal.api.routes.runs import run_detail_out
 from portal.api.schemas import (
@@ -23,9 +24,11 @@ from portal.api.schemas import (
 )
 from portal.audit.services import client_ip
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS
+from portal.core.permissions import can_download_evidence
 from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, StateLock
 from portal.environments.selectors import environment_list
+from portal.requests.evidence import evidence_pack_build
 from portal.runs.models import RunKind
 from portal.runs.selectors import environment_active_run
 from portal.runs.services import run_enqueue
@@ -112,3 +115,17 @@ def environment_drift_check(request: HttpRequest, pk: int) -> Any:
         ip=client_ip(request),
     )
     return Status(202, run_detail_out(run))
+
+
+@router.get("/environments/{pk}/evidence", response={200: None, **ERRORS}, url_name="environment-evidence")
+def environment_evidence(request: HttpRequest, pk: int) -> Any:
+    """The environment's evidence pack (a zip: manifest.json with every file's SHA-256, index.html,
+    requests, plans, approvals, policy results, redacted logs, state versions, drift, DR drills,
+    audit events); team members and platform admins; each download is audited."""
+    environment = _get(request, pk)
+    if not can_download_evidence(request.user, environment):
+        raise ApiError(403, "forbidden", "Only the team's members and platform admins may download it.")
+    file = evidence_pack_build(environment=environment, actor=request.user, ip=client_ip(request))
+    return FileResponse(
+        file, as_attachment=True, filename=f"evidence-{environment.name}.zip", content_type="application/zip"
+    )

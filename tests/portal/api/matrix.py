@@ -104,6 +104,19 @@ API_CASES = {
         404,
         data=lambda w: {"reason": "done with it", "submit": False},
     ),
+    "environment-evidence": ApiCase(
+        "get", lambda w: f"{API}/environments/{w.environment.pk}/evidence", "requester", 200, "outsider", 404
+    ),
+    # The world's environment runs the latest sandbox; moving it to the archived 1.0.0 is a draft.
+    "environment-upgrade": ApiCase(
+        "post",
+        lambda w: f"{API}/environments/{w.environment.pk}/upgrade",
+        "requester",
+        201,
+        "outsider",
+        404,
+        data=lambda w: {"version": "1.0.0", "submit": False},
+    ),
     "run-list": ApiCase("get", lambda w: f"{API}/runs", "outsider", 200),
     "run-detail": ApiCase("get", lambda w: f"{API}/runs/{w.run.pk}", "approver", 200, "outsider", 404),
     "run-log": ApiCase(

@@ -197,3 +197,26 @@ def test_upgrade_sandbox_1_0_0_to_1_1_0_with_real_terraform(
         for name in pack.namelist()
         if name.startswith("logs/")
     )
+
+
+def test_api_upgrade_drafts_and_submits_an_update_to_the_latest_version(
+    client, requester, old_env, sandbox, django_capture_on_commit_callbacks
+):
+    client.force_login(requester)
+    url = reverse("api:environment-upgrade", args=[old_env.pk])
+    response = client.post(url, {}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    update = EnvironmentRequest.objects.get(pk=body["request"]["id"])
+    assert update.blueprint_version == sandbox and update.state == RequestState.PLANNING
+    assert update.inputs["healthcheck_interval_seconds"] == 30 and update.inputs["greeting"] == "kept"
+    assert body["run"] == Run.objects.get(request=update, kind=RunKind.PLAN).pk
+    again = client.post(
+        reverse(
+            "api:environment-upgrade",
+            args=[EnvironmentFactory(team=old_env.team, blueprint_version=sandbox).pk],
+        ),
+        {},
+        content_type="application/json",
+    )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "up_to_date"

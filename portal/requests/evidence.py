@@ -10,6 +10,7 @@ run logs line by line, so a big log never sits in memory whole.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -236,88 +237,94 @@ def evidence_pack_build(*, environment: Environment, actor: Any, ip: str | None 
     generated_at = timezone.now()
     file = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     pack = _Pack(file)
-    pack.write_json(
-        "environment.json",
-        {
-            "id": environment.pk,
-            "name": environment.name,
-            "team": environment.team.slug,
-            "owner": environment.owner.username,
-            "blueprint_version": str(environment.blueprint_version),
-            "tier": environment.tier,
-            "region": environment.region,
-            "status": environment.status,
-            "inputs": environment.inputs,
-            "outputs": environment.outputs,  # sensitive outputs are masked when stored
-            "monthly_cost_usd": _money(environment.monthly_cost_usd),
-            "created_at": _iso(environment.created_at),
-            "destroyed_at": _iso(environment.destroyed_at),
-        },
-    )
-    pack.write_json("requests.json", _requests(requests))
-    pack.write_json("plans.json", [_plan_row(run) for run in plans])
-    pack.write_json("approvals.json", [_approval_row(a) for a in approvals])
-    pack.write_json("policy_results.json", policy_evidence_for_runs(runs=plans))
-    pack.write_json("runs.json", [_run_row(run) for run in runs])
-    for run in runs:
-        pack.write_lines(f"logs/run-{run.pk}.log", _log_lines(run))
-    pack.write_json(
-        "state_versions.json",
-        [
+    try:
+        pack.write_json(
+            "environment.json",
             {
-                "serial": s.serial,
-                "lineage": s.lineage,
-                "sha256": s.sha256,
-                "size": s.size,
-                "run": s.run_id,
-                "created_at": _iso(s.created_at),
-            }
-            for s in states
-        ],
-    )
-    pack.write_json(
-        "drift_checks.json",
-        {
-            "status": environment.drift_status,
-            "checked_at": _iso(environment.drift_checked_at),
-            "changes": environment.drift_changes,
-            "checks": [
-                {**_run_row(run), "drift_detected": run.drift_detected, "resources": run.plan_resources}
-                for run in runs
-                if run.kind == RunKind.DRIFT
+                "id": environment.pk,
+                "name": environment.name,
+                "team": environment.team.slug,
+                "owner": environment.owner.username,
+                "blueprint_version": str(environment.blueprint_version),
+                "tier": environment.tier,
+                "region": environment.region,
+                "status": environment.status,
+                "inputs": environment.inputs,
+                "outputs": environment.outputs,  # sensitive outputs are masked when stored
+                "monthly_cost_usd": _money(environment.monthly_cost_usd),
+                "created_at": _iso(environment.created_at),
+                "destroyed_at": _iso(environment.destroyed_at),
+            },
+        )
+        pack.write_json("requests.json", _requests(requests))
+        pack.write_json("plans.json", [_plan_row(run) for run in plans])
+        pack.write_json("approvals.json", [_approval_row(a) for a in approvals])
+        pack.write_json("policy_results.json", policy_evidence_for_runs(runs=plans))
+        pack.write_json("runs.json", [_run_row(run) for run in runs])
+        for run in runs:
+            pack.write_lines(f"logs/run-{run.pk}.log", _log_lines(run))
+        pack.write_json(
+            "state_versions.json",
+            [
+                {
+                    "serial": s.serial,
+                    "lineage": s.lineage,
+                    "sha256": s.sha256,
+                    "size": s.size,
+                    "run": s.run_id,
+                    "created_at": _iso(s.created_at),
+                }
+                for s in states
             ],
-        },
-    )
-    pack.write_json("dr_drills.json", [_drill_row(d) for d in drills])
-    pack.write_json("audit_events.json", audit_rows)
-    summary = render_to_string(
-        "web/evidence_index.html",
-        {
-            "environment": environment,
-            "generated_at": generated_at,
-            "actor": actor,
-            "requests": requests,
-            "plans": plans,
-            "approvals": approvals,
-            "runs": runs,
-            "states": states,
-            "drills": drills,
-            "audit_count": len(audit_rows),
-            "files": sorted(pack.hashes.items()),
-        },
-    )
-    pack.write_lines("index.html", [summary])
-    manifest = {
-        "environment": str(environment),
-        "generated_at": generated_at.isoformat(),
-        "generated_by": str(actor),
-        "algorithm": "sha256",
-        "files": {
-            name: {"sha256": pack.hashes[name], "size": pack.sizes[name]} for name in sorted(pack.hashes)
-        },
-    }
-    with pack.zip.open("manifest.json", "w") as entry:
-        entry.write((json.dumps(manifest, indent=2) + "\n").encode())
-    pack.zip.close()
+        )
+        pack.write_json(
+            "drift_checks.json",
+            {
+                "status": environment.drift_status,
+                "checked_at": _iso(environment.drift_checked_at),
+                "changes": environment.drift_changes,
+                "checks": [
+                    {**_run_row(run), "drift_detected": run.drift_detected, "resources": run.plan_resources}
+                    for run in runs
+                    if run.kind == RunKind.DRIFT
+                ],
+            },
+        )
+        pack.write_json("dr_drills.json", [_drill_row(d) for d in drills])
+        pack.write_json("audit_events.json", audit_rows)
+        summary = render_to_string(
+            "requests/evidence_index.html",
+            {
+                "environment": environment,
+                "generated_at": generated_at,
+                "actor": actor,
+                "requests": requests,
+                "plans": plans,
+                "approvals": approvals,
+                "runs": runs,
+                "states": states,
+                "drills": drills,
+                "audit_count": len(audit_rows),
+                "files": sorted(pack.hashes.items()),
+            },
+        )
+        pack.write_lines("index.html", [summary])
+        manifest = {
+            "environment": str(environment),
+            "generated_at": generated_at.isoformat(),
+            "generated_by": str(actor),
+            "algorithm": "sha256",
+            "files": {
+                name: {"sha256": pack.hashes[name], "size": pack.sizes[name]} for name in sorted(pack.hashes)
+            },
+        }
+        with pack.zip.open("manifest.json", "w") as entry:
+            entry.write((json.dumps(manifest, indent=2) + "\n").encode())
+        pack.zip.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            pack.zip.close()
+        file.close()
+        raise
     file.seek(0)
     return file

@@ -36,10 +36,11 @@ def test_plan_apply_destroy_with_outputs_state_and_no_secret_stored(
 ):
     environment = make_environment(app_replicas=2)
     plan, apply = plan_and_apply(environment, requester)
-    assert (plan.plan_add, plan.plan_change, plan.plan_destroy) == (2, 0, 0)
+    assert (plan.plan_add, plan.plan_change, plan.plan_destroy) == (3, 0, 0)
     assert len(plan.plan_sha256) == 64 and {r["address"] for r in plan.plan_resources} == {
         "null_resource.app[0]",
         "null_resource.app[1]",
+        "null_resource.healthcheck",
     }
     assert apply.status == RunStatus.SUCCEEDED, log_tail(apply)
     assert apply.exit_code == 0 and apply.worker_host.startswith("test@") and apply.celery_task_id
@@ -187,7 +188,7 @@ def test_image_build_records_the_artifact(celery_worker, sandbox, platform_admin
     assert run.status == RunStatus.SUCCEEDED, log_tail(run)
     image = MachineImage.objects.get(run=run)
     assert image.artifacts == [{"region": "", "image_id": "Null"}]
-    assert RunLogLine.objects.filter(run=run, message__contains="building image local-sandbox-1.0.0").exists()
+    assert RunLogLine.objects.filter(run=run, message__contains=f"building image local-sandbox-{sandbox.version}").exists()
 
 
 def test_terraform_gets_no_portal_secrets_and_aws_runs_get_only_aws_credentials(monkeypatch, tmp_path):

@@ -118,11 +118,12 @@ def test_terraform_lifecycle_with_the_sandbox(tmp_path, terraform_cli_config):
     assert {line.resource for line in lines.of_type("planned_change")} == {
         "null_resource.app[0]",
         "null_resource.app[1]",
+        "null_resource.healthcheck",
     }
 
     plan_json = tf.show_json("plan.tfplan")
     summary = summarize_plan(plan_json)
-    assert (summary.add, summary.change, summary.destroy) == (2, 0, 0)
+    assert (summary.add, summary.change, summary.destroy) == (3, 0, 0)
     assert plan_json["variables"]["api_token"]["value"] == "[REDACTED]"
     digest = file_sha256(tf.workdir / "plan.tfplan")
 
@@ -132,6 +133,7 @@ def test_terraform_lifecycle_with_the_sandbox(tmp_path, terraform_cli_config):
     assert {line.resource for line in lines.of_type("apply_complete")} == {
         "null_resource.app[0]",
         "null_resource.app[1]",
+        "null_resource.healthcheck",
     }
 
     outputs = tf.output_json()

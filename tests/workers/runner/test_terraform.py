@@ -144,7 +144,7 @@ def test_terraform_lifecycle_with_the_sandbox(tmp_path, terraform_cli_config):
     assert len(masked["instance_ids"]["value"]) == 2
 
     assert tf.plan(out="destroy.tfplan", destroy=True).exit_code == 0, lines.text()
-    assert summarize_plan(tf.show_json("destroy.tfplan")).destroy == 2
+    assert summarize_plan(tf.show_json("destroy.tfplan")).destroy == 3  # two instances and the health check
     assert tf.apply("destroy.tfplan").exit_code == 0, lines.text()
     assert any("Destroy complete" in m or "Apply complete" in m for m in lines.messages)
 

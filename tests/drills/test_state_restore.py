@@ -131,7 +131,7 @@ def test_restored_state_matches_the_configuration(tmp_path, cli_config, applied_
     plan = result.steps[3].evidence
     assert plan == {"exit_code": 0, "duration_s": plan["duration_s"], "matches": True}
     facts = result.steps[0].evidence
-    assert facts["resources"] == 1 and facts["lineage"] == json.loads(applied_state)["lineage"]
+    assert facts["resources"] == 2 and facts["lineage"] == json.loads(applied_state)["lineage"]
     assert result.rto_achieved_s is not None and result.rto_achieved_s < 60
     assert result.rpo_api_s == 0.0
     assert result.cleanup_ok and not any((tmp_path / "scratch").iterdir())
@@ -143,7 +143,8 @@ def test_a_state_that_does_not_match_fails_with_the_plan_summary(tmp_path, cli_c
 
     assert result.status == "failed"
     assert result.reason == (
-        "the restored state does not match the configuration: the plan would add 1, change 0 and destroy 0 "
+        # one more instance, and the health check (which names every instance) replaced
+        "the restored state does not match the configuration: the plan would add 2, change 0 and destroy 1 "
         "resource(s)"
     )
     assert result.steps[3].evidence["exit_code"] == 2

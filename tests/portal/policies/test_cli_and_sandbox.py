@@ -143,7 +143,10 @@ def sandbox_plan(tmp_path: Path, cli_config: str, replicas: int) -> dict:
 def test_replica_policy_on_a_real_sandbox_plan(tmp_path, terraform_cli_config, replicas, passed):
     plan = sandbox_plan(tmp_path, terraform_cli_config, replicas)
     assert plan["terraform_version"] == "1.0.3"
-    assert len([rc for rc in plan["resource_changes"] if rc["type"] == "null_resource"]) == replicas
+    assert (
+        len([rc for rc in plan["resource_changes"] if rc["address"].startswith("null_resource.app[")])
+        == replicas
+    )
     policies = load_policy_dir(ROOT / "policies") + load_policy_dir(REPLICAS)
     context = PolicyContext(blueprint="local-sandbox", tier="dev", team="platform", requester="alice")
     report = policies_evaluate_plan(plan_json=plan, context=context, policies=policies)

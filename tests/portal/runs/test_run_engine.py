@@ -188,7 +188,9 @@ def test_image_build_records_the_artifact(celery_worker, sandbox, platform_admin
     assert run.status == RunStatus.SUCCEEDED, log_tail(run)
     image = MachineImage.objects.get(run=run)
     assert image.artifacts == [{"region": "", "image_id": "Null"}]
-    assert RunLogLine.objects.filter(run=run, message__contains=f"building image local-sandbox-{sandbox.version}").exists()
+    assert RunLogLine.objects.filter(
+        run=run, message__contains=f"building image local-sandbox-{sandbox.version}"
+    ).exists()
 
 
 def test_terraform_gets_no_portal_secrets_and_aws_runs_get_only_aws_credentials(monkeypatch, tmp_path):

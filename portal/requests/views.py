@@ -40,6 +40,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
         filterset_class=RequestFilterSet,
         template="requests/request_list.html",
+        keyset=("-created_at", "-id"),
     )
 
 

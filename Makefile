@@ -30,9 +30,15 @@ setup: $(VENV)/.installed system mirror
 run: setup
 	exec $(PY) scripts/run.py
 
+# The pure packages (no Django, no Celery): import-linter keeps them pure (contracts in
+# pyproject.toml) and mypy checks them strictly.
+MYPY_PATHS := blueprints portal/costs/engine portal/requests/policy.py workers/runner drills
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/mypy $(MYPY_PATHS)
 
 # pytest exits 5 when no test ran; make treats every non-zero exit as a failure.
 test: $(VENV)/.installed system-test mirror lint

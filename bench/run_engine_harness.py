@@ -242,7 +242,7 @@ def main() -> int:
                 f"worker{index}",
                 [
                     str(VENV_BIN / "celery"),
-                    "--app=portal",
+                    "--app=portal.celery",
                     "worker",
                     "--loglevel=INFO",
                     "--queues=runs",

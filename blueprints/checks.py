@@ -29,7 +29,7 @@ from blueprints.spec import (
     blueprint_dirs,
     load_blueprint,
 )
-from portal.costs.rules import RULES
+from portal.costs.engine.rules import RULES
 
 TERRAFORM_ROOT = BLUEPRINTS_DIR.parent
 
@@ -257,6 +257,30 @@ def check_cost_resources(spec: BlueprintSpec) -> CheckResult:
     return CheckResult("cost resources", spec.slug, "fail" if problems else "ok", "; ".join(problems))
 
 
+def check_dr_profile(spec: BlueprintSpec) -> CheckResult:
+    """The DR profile names real things: every output a drill reads is declared in the root
+    module, every input is a form field or a context variable, every address is a resource of the
+    blueprint. (That each runbook exists with exactly these steps is tested in tests/drills.)"""
+    problems: list[str] = []
+    outputs = {
+        name
+        for tf_file in sorted(spec.directory.glob("*.tf"))
+        for name, _ in hcl.blocks(hcl.parse_file(tf_file), "output")
+    }
+    addresses = {address for address, _ in inventory(spec.files, spec.entry_dir)}
+    inputs = {field.name for field in spec.fields} | set(spec.context_variables)
+    for runbook in spec.dr.runbooks:
+        problems += [f"{runbook.name}: no output {name!r}" for name in runbook.outputs if name not in outputs]
+        problems += [f"{runbook.name}: no input {name!r}" for name in runbook.inputs if name not in inputs]
+        problems += [f"{runbook.name}: no resource {a}" for a in runbook.addresses if a not in addresses]
+    if spec.dr.assumed and not spec.dr.assumption:
+        problems.append("assumed targets need an assumption saying why")
+    if problems:
+        return CheckResult("dr profile", spec.slug, "fail", "; ".join(problems))
+    names = ", ".join(runbook.name for runbook in spec.dr.runbooks)
+    return CheckResult("dr profile", spec.slug, "ok", names)
+
+
 def check_packer(spec: BlueprintSpec, packer_bin: str) -> CheckResult | None:
     template = spec.metadata.get("packer_template")
     if not template:
@@ -293,7 +317,9 @@ def check_provider_schema(root: Path = TERRAFORM_ROOT) -> list[CheckResult]:
 def provider_available(provider: str, mirror: str | None) -> bool:
     if os.environ.get("PORTAL_TERRAFORM_REGISTRY") == "1":
         return True
-    return bool(mirror) and (Path(mirror) / "registry.terraform.io" / "hashicorp" / provider).is_dir()
+    if not mirror:
+        return False
+    return (Path(mirror) / "registry.terraform.io" / "hashicorp" / provider).is_dir()
 
 
 def check_validate(
@@ -356,6 +382,7 @@ def run_all(
             check_no_backend(spec),
             check_tier_defaults(spec),
             check_cost_resources(spec),
+            check_dr_profile(spec),
         ]
         packer = check_packer(spec, packer_bin)
         if packer is not None:

@@ -60,6 +60,65 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class DrRunbookSpec:
+    """One drill a blueprint version pins: the runbook, its ordered steps and what it exercises."""
+
+    name: str
+    steps: tuple[str, ...]
+    outputs: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DrRunbookSpec:
+        resources = data.get("resources", {})
+        return cls(
+            name=data["name"],
+            steps=tuple(data["steps"]),
+            outputs=tuple(resources.get("outputs", ())),
+            inputs=tuple(resources.get("inputs", ())),
+            addresses=tuple(resources.get("addresses", ())),
+        )
+
+
+@dataclass(frozen=True)
+class DrProfile:
+    """A blueprint version's DR profile (the `dr:` section of blueprint.yaml)."""
+
+    rto_minutes: float
+    rpo_minutes: float
+    assumed: bool
+    assumption: str
+    backups: tuple[str, ...]
+    notes: str
+    schedule: dict[str, str]
+    runbooks: tuple[DrRunbookSpec, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DrProfile:
+        return cls(
+            rto_minutes=float(data["rto_minutes"]),
+            rpo_minutes=float(data["rpo_minutes"]),
+            assumed=bool(data["assumed"]),
+            assumption=str(data.get("assumption", "")),
+            backups=tuple(data["backups"]),
+            notes=str(data.get("notes", "")),
+            schedule=dict(data["schedule"]),
+            runbooks=tuple(DrRunbookSpec.from_dict(item) for item in data["runbooks"]),
+        )
+
+    @property
+    def main_runbook(self) -> DrRunbookSpec:
+        return self.runbooks[0]
+
+    def runbook(self, name: str) -> DrRunbookSpec:
+        for spec in self.runbooks:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
 class BlueprintSpec:
     """Everything about one blueprint version, as read from its folder."""
 
@@ -84,6 +143,10 @@ class BlueprintSpec:
     @property
     def seed(self) -> str | None:
         return self.metadata.get("seed")
+
+    @property
+    def dr(self) -> DrProfile:
+        return DrProfile.from_dict(self.metadata["dr"])
 
     @property
     def context_variables(self) -> tuple[str, ...]:
@@ -167,6 +230,9 @@ def load_blueprint(directory: Path) -> BlueprintSpec:
         raise SpecError(f"{directory.name}: {METADATA_FILE} does not match the schema: {details}")
     if metadata["slug"] != directory.name:
         raise SpecError(f"{directory.name}: slug {metadata['slug']!r} differs from the folder name")
+    runbook_names = [item["name"] for item in metadata["dr"]["runbooks"]]
+    if len(set(runbook_names)) != len(runbook_names):
+        raise SpecError(f"{directory.name}: dr.runbooks names a runbook twice: {runbook_names}")
     return BlueprintSpec(
         slug=metadata["slug"],
         directory=directory,

@@ -1,5 +1,6 @@
-"""The Django project: settings, URLs, the Celery app and the domain apps."""
+"""The Django project: settings, URLs and the domain apps.
 
-from portal.celery import app as celery_app
-
-__all__ = ("celery_app",)
+Nothing is imported here on purpose: `import portal.costs.engine` must not load Django or Celery.
+The Celery app lives in `portal.celery`; processes that need it (the worker and beat, started
+with `celery -A portal.celery`, and code that sends tasks) import that module themselves.
+"""

@@ -1,4 +1,9 @@
-"""The Celery app. Tasks live in workers/; this module only wires Celery to Django settings."""
+"""The Celery app. Tasks live in workers/; this module only wires Celery to Django settings.
+
+Start workers and beat with `celery -A portal.celery ...`. Code that sends a task imports `app`
+from here and sends it by name (`app.send_task("portal.run_execute", ...)`), so the sender never
+imports the task module and its dependencies.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# The worker imports these at start-up, which registers their @shared_task functions on this app.
 app.conf.imports = ("workers.tasks",)
 
 # The heartbeat bootstep lets /healthz tell whether any worker is alive.

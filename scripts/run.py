@@ -149,7 +149,7 @@ def main() -> int:
     try:
         env = os.environ.copy()
         env["REDIS_URL"] = ensure_redis(sup)
-        celery = [str(VENV_BIN / "celery"), "-A", "portal"]
+        celery = [str(VENV_BIN / "celery"), "-A", "portal.celery"]
         sup.start(
             "worker",
             [

@@ -100,7 +100,7 @@ def database_url(settings_dict: dict) -> str:
 
 
 class CeleryWorker:
-    """A real `celery -A portal worker` process against the given Redis and database."""
+    """A real `celery -A portal.celery worker` process against the given Redis and database."""
 
     def __init__(
         self,
@@ -124,7 +124,7 @@ class CeleryWorker:
         self.argv = [
             str(VENV_BIN / "celery"),
             "-A",
-            "portal",
+            "portal.celery",
             "worker",
             "--loglevel=INFO",
             "-Q",

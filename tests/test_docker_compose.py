@@ -29,7 +29,7 @@ def test_each_command_points_at_something_in_the_project():
     assert "manage.py migrate" in commands["web"] and (ROOT / "manage.py").exists()
     for name in ("worker", "beat"):
         app_module = re.search(r"celery -A (\S+)", commands[name]).group(1)
-        assert importlib.import_module(app_module).celery_app.main == "portal"
+        assert importlib.import_module(app_module).app.main == "portal"
     queues = re.search(r"-Q (\S+)", commands["worker"]).group(1).split(",")
     assert {"runs", "drills", "images"} <= set(queues)
     assert (ROOT / "Dockerfile").exists()

@@ -1,6 +1,6 @@
 """Cost estimates for the web side: from the form, from a plan, and against team budgets.
-The arithmetic is in the pure modules (estimator, rules, catalog); this module only loads what
-they need from the database and settings."""
+The arithmetic is in the pure cost engine (portal.costs.engine: estimator, rules, prices); this
+module only loads what it needs from the database and settings and passes them in."""
 
 from __future__ import annotations
 
@@ -15,9 +15,15 @@ from django.db.models import Q, Sum
 
 from blueprints.inputs import ValidatedInputs
 from blueprints.inventory import inventory
-from portal.costs.catalog import PriceCatalog, latest_catalog_path, load_catalog
-from portal.costs.estimator import Estimate, base_address, estimate, resources_from_form, resources_from_plan
-from portal.costs.rules import FREE_TYPES, RULES
+from portal.costs.engine.estimator import (
+    Estimate,
+    base_address,
+    estimate,
+    resources_from_form,
+    resources_from_plan,
+)
+from portal.costs.engine.prices import PriceCatalog, latest_catalog_path, load_catalog
+from portal.costs.engine.rules import FREE_TYPES, RULES
 
 PROFILES = ("small", "medium", "large")
 

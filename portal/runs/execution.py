@@ -29,7 +29,12 @@ from portal.environments.models import DriftStatus, Environment, EnvironmentStat
 from portal.runs.lifecycle import run_finished
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
 from portal.runs.services import run_claim
-from workers import runner
+from workers.runner.logs import LogLine, mask_outputs
+from workers.runner.packer import packer_build
+from workers.runner.process import ProcessResult, RunnerError, minimal_env
+from workers.runner.redaction import DEFAULT_PATTERNS, Redactor
+from workers.runner.terraform import Terraform, changes_digest, summarize_plan
+from workers.runner.workdir import file_sha256, materialize, write_inputs
 
 log = logging.getLogger(__name__)
 PLAN_FILE = "plan.tfplan"
@@ -49,7 +54,7 @@ class LogSink:
         self.buffer: list[RunLogLine] = []
         self.flushed_at = time.monotonic()
 
-    def __call__(self, line: runner.LogLine) -> None:
+    def __call__(self, line: LogLine) -> None:
         self.seq += 1
         self.buffer.append(
             RunLogLine(
@@ -65,7 +70,7 @@ class LogSink:
             self.flush()
 
     def note(self, message: str, level: str = "info") -> None:
-        self(runner.LogLine(stream="portal", level=level, message=message, resource=None, raw=message))
+        self(LogLine(stream="portal", level=level, message=message, resource=None, raw=message))
 
     def flush(self) -> None:
         if self.buffer:
@@ -139,10 +144,10 @@ def work_folder_write(
     backend config unless `with_backend` is False (Terraform then keeps local state). Returns the
     module folder, the variables and the backend settings. Runs use it; so does `make bench`
     for its raw-Terraform baseline, which must see exactly the files a run sees."""
-    module_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
+    module_dir = materialize(version.source_files, workdir) / version.entry_dir
     variables = _variables(environment, version, inputs, secret_inputs)
     backend_type, backend = backend_config(environment) if with_backend else ("http", None)
-    runner.write_inputs(workdir=module_dir, variables=variables, backend=backend, backend_type=backend_type)
+    write_inputs(workdir=module_dir, variables=variables, backend=backend, backend_type=backend_type)
     return module_dir, variables, backend or {}
 
 
@@ -155,19 +160,17 @@ def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
     Path(settings.TF_PLUGIN_CACHE_DIR).mkdir(parents=True, exist_ok=True)
     if runtime == "aws" or settings.STATE_BACKEND == "s3":
         extra.update({k: os.environ[k] for k in settings.AWS_ENV_PASSTHROUGH if k in os.environ})
-    return runner.minimal_env(home=workdir, cli_config=settings.TERRAFORM_CLI_CONFIG, extra=extra)
+    return minimal_env(home=workdir, cli_config=settings.TERRAFORM_CLI_CONFIG, extra=extra)
 
 
-def _redactor(secrets: list[str]) -> runner.Redactor:
+def _redactor(secrets: list[str]) -> Redactor:
     import os
 
     aws = [os.environ[k] for k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if os.environ.get(k)]
-    return runner.Redactor(
-        secrets=[*secrets, *aws], patterns=[*runner.DEFAULT_PATTERNS, *settings.REDACT_PATTERNS]
-    )
+    return Redactor(secrets=[*secrets, *aws], patterns=[*DEFAULT_PATTERNS, *settings.REDACT_PATTERNS])
 
 
-def _check(result: runner.ProcessResult, what: str, sink: LogSink) -> None:
+def _check(result: ProcessResult, what: str, sink: LogSink) -> None:
     """Records the process's exit code on the run and raises when it did not succeed."""
     sink.exit_code = result.exit_code
     if result.cancelled:
@@ -204,7 +207,7 @@ class TerraformJob:
         secret_names = {f.name for f in version.fields if f.sensitive}
         secrets = [str(v) for k, v in variables.items() if k in secret_names and v]
         secrets += [backend["password"]] if "password" in backend else []
-        self.tf = runner.Terraform(
+        self.tf = Terraform(
             binary=settings.TERRAFORM_BIN,
             workdir=self.module_dir,
             env=_tool_env(workdir, version.blueprint.runtime),
@@ -226,12 +229,12 @@ def execute_plan(job: TerraformJob) -> dict[str, Any]:
     job.init()
     _check(job.tf.plan(out=PLAN_FILE, destroy=job.run.destroy_plan), "terraform plan", job.sink)
     plan_json = job.tf.show_json(PLAN_FILE)
-    summary = runner.summarize_plan(plan_json)
+    summary = summarize_plan(plan_json)
     plan_path = job.module_dir / PLAN_FILE
     return {
         "plan_file": encrypt_json(base64.b64encode(plan_path.read_bytes()).decode()),
-        "plan_sha256": runner.file_sha256(plan_path),
-        "changes_sha256": runner.changes_digest(plan_json),
+        "plan_sha256": file_sha256(plan_path),
+        "changes_sha256": changes_digest(plan_json),
         "plan_json": plan_json,
         "plan_add": summary.add,
         "plan_change": summary.change,
@@ -245,7 +248,7 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
     assert plan_run is not None
     plan_path = job.module_dir / PLAN_FILE
     plan_path.write_bytes(base64.b64decode(decrypt_json(plan_run.plan_file)))
-    if runner.file_sha256(plan_path) != plan_run.plan_sha256:
+    if file_sha256(plan_path) != plan_run.plan_sha256:
         raise RunFailed("The stored plan file does not match its recorded SHA-256; refusing to apply it.")
     job.sink.note(f"Applying plan of run #{plan_run.pk} (sha256 {plan_run.plan_sha256[:12]}…)")
     job.init()
@@ -255,7 +258,7 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
         environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
     else:
         applied = job.tf.applied_outputs
-        environment.outputs = applied if applied is not None else runner.mask_outputs(job.tf.output_json())
+        environment.outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
         environment.status = EnvironmentStatus.ACTIVE
     environment.save(update_fields=["status", "outputs", "updated_at"])
     return {}
@@ -278,7 +281,7 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
             ]
             changes += [
                 {"address": item["address"], "actions": item["actions"], "outside": False}
-                for item in runner.summarize_plan(plan_json).resources
+                for item in summarize_plan(plan_json).resources
             ]
         Environment.objects.filter(pk=job.environment.pk).update(
             drift_status=DriftStatus.DRIFTED if drifted else DriftStatus.IN_SYNC,
@@ -302,9 +305,9 @@ def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: 
     template = version.metadata.get("packer_template")
     if not template:
         raise RunFailed(f"{version} has no Packer template.")
-    template_dir = runner.materialize(version.source_files, workdir) / version.entry_dir
+    template_dir = materialize(version.source_files, workdir) / version.entry_dir
     env = _tool_env(workdir, version.blueprint.runtime)
-    result, artifacts = runner.packer_build(
+    result, artifacts = packer_build(
         binary=settings.PACKER_BIN,
         template_dir=template_dir,
         template=template,
@@ -361,7 +364,7 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
         status, error = RunStatus.CANCELLED, str(exc)
     except RunTimedOut as exc:
         status, error = RunStatus.TIMED_OUT, str(exc)
-    except (RunFailed, runner.RunnerError) as exc:
+    except (RunFailed, RunnerError) as exc:
         status, error = RunStatus.FAILED, str(exc)
     except Exception as exc:  # a bug must still end the run visibly, never leave it "running"
         log.exception("run %s crashed", run.pk)

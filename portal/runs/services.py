@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.audit.services import audit_record
+from portal.celery import app as celery_app
 from portal.runs.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,11 @@ def task_id_for(run: Run) -> str:
 
 
 def run_dispatch(run: Run) -> None:
-    """Sends the run's message to its queue. Safe to call again: a duplicate is ignored at claim."""
-    from workers.tasks import execute_run
-
+    """Sends the run's message to its queue. Safe to call again: a duplicate is ignored at claim.
+    The task is sent by name through the configured app, so the web process never imports it."""
     Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(enqueued_at=timezone.now())
     try:
-        execute_run.apply_async(args=[run.pk], queue=run.queue, task_id=task_id_for(run))
+        celery_app.send_task("portal.run_execute", args=[run.pk], queue=run.queue, task_id=task_id_for(run))
     except Exception as exc:  # broker down: the run stays queued and recovery re-sends it
         log.warning("could not send run %s to the broker (%s); recovery will retry", run.pk, exc)
 

@@ -3,10 +3,10 @@ import time
 import pytest
 import redis
 
+from portal.celery import app
 from portal.core.models import WorkerPing
 from tests.processes import wait_until
 from workers.heartbeat import HEARTBEAT_KEY_PREFIX
-from workers.tasks import ping
 
 
 @pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_real_worker_processes_a_task_and_healthz_is_200(client, celery_worker):
     assert response.status_code == 200, response.json()
     assert any(host.startswith("test@") for host in response.json()["checks"]["celery_worker"]["workers"])
 
-    ping.delay("through redis")
+    app.send_task("portal.ping", args=["through redis"])  # by name, as the web process sends
     wait_until(lambda: WorkerPing.objects.filter(note="through redis").exists(), 30, "the worker's ping row")
     assert WorkerPing.objects.get(note="through redis").hostname
 

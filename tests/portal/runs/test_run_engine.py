@@ -122,12 +122,12 @@ def test_kill_9_of_the_worker_fails_the_run_releases_the_lock_and_the_next_run_w
 
 
 def test_a_duplicate_message_does_not_run_again(portal_url, celery_worker, make_environment, requester):
-    from workers.tasks import execute_run
+    from portal.celery import app
 
     environment = make_environment()
     plan = wait_for_run(run_enqueue(kind=RunKind.PLAN, environment=environment, actor=requester))
     lines, finished_at = plan.log_lines_count, plan.finished_at
-    execute_run.apply_async(args=[plan.pk], queue="runs", task_id=f"run-{plan.pk}")
+    app.send_task("portal.run_execute", args=[plan.pk], queue="runs", task_id=f"run-{plan.pk}")
     marker = wait_for_run(run_enqueue(kind=RunKind.DRIFT, environment=environment, actor=requester))
     assert marker.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)  # the queue was drained past it
     plan.refresh_from_db()

@@ -11,7 +11,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.costs.pricelist import PRICE_SPECS, fetch_report, write_catalog
+from portal.costs.engine.pricelist import PRICE_SPECS, fetch_report, write_catalog
+from portal.costs.engine.prices import CatalogError, PriceCatalog, latest_catalog_path, load_catalog
+
+
+def newest_catalog(directory: Path) -> PriceCatalog | None:
+    """The newest catalog in ``directory`` (PRICE_CATALOG_DIR): its service names, descriptions and
+    notes are kept in the refreshed entries. None when there is no readable one."""
+    try:
+        return load_catalog(latest_catalog_path(directory))
+    except (FileNotFoundError, CatalogError):
+        return None
 
 
 class Command(BaseCommand):
@@ -47,14 +57,15 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"No Price List mapping for {', '.join(unknown)}.")
             specs = [known[key] for key in only]
+        directory = Path(settings.PRICE_CATALOG_DIR)
         client = boto3.client("pricing", region_name="us-east-1")  # the API lives in us-east-1
         try:
-            report = fetch_report(client, regions, specs)
+            report = fetch_report(client, regions, specs, template=newest_catalog(directory))
         except (BotoCoreError, ClientError) as exc:
             raise CommandError(f"The Price List API could not be reached: {exc}") from exc
         if not report.entries:
             raise CommandError("The Price List API returned no prices; the catalog was not changed.")
-        path = write_catalog(report.entries, Path(settings.PRICE_CATALOG_DIR), catalog_date)
+        path = write_catalog(report.entries, directory, catalog_date)
         self.stdout.write(
             f"wrote {path}: {len(report.entries)} prices from the API; {len(report.problems)} problems"
         )

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from portal.costs.catalog import (
+from portal.costs.engine.prices import (
     PRICES_DIR,
     CatalogError,
     UnknownPrice,
@@ -22,7 +22,7 @@ from portal.costs.catalog import (
     validate_catalog_data,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 REQUIRED_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 
 # Every key the catalog issue asks for by name.

@@ -14,9 +14,9 @@ from blueprints.checks import check_cost_resources
 from blueprints.inputs import validate_inputs
 from blueprints.inventory import inventory
 from blueprints.spec import BLUEPRINTS_DIR, TIERS, BlueprintSpec, load_all, load_blueprint
-from portal.costs.catalog import PriceCatalog, load_catalog
-from portal.costs.estimator import UNPRICED, Estimate, Resource, estimate, resources_from_form
-from portal.costs.rules import FREE_TYPES, RULES
+from portal.costs.engine.estimator import UNPRICED, Estimate, Resource, estimate, resources_from_form
+from portal.costs.engine.prices import PriceCatalog, load_catalog
+from portal.costs.engine.rules import FREE_TYPES, RULES
 
 REGION = "us-east-1"
 PROFILES = ("small", "medium", "large")

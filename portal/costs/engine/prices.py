@@ -1,4 +1,7 @@
-"""The AWS price catalog: dated JSON files in ``prices/``, validated and looked up by (key, region).
+"""The AWS price catalog: dated JSON files, validated and looked up by (key, region).
+
+The shipped files are in ``portal/costs/prices/`` (:data:`PRICES_DIR`); the portal reads the
+directory named by its ``PRICE_CATALOG_DIR`` setting and passes it in.
 
 A catalog file looks like::
 
@@ -14,7 +17,8 @@ ascending and open-ended (the last ``to`` is null). Free allowances (the Lambda 
 25 GB of DynamoDB storage, ...) are described in ``notes`` and are not part of the price.
 
 Optional per-entry fields: ``origin`` (``hand-curated`` by default, ``price-list-api`` or
-``carried-over`` for files written by :mod:`portal.costs.pricelist`) and ``sku`` (the Price List SKU).
+``carried-over`` for files written by :mod:`portal.costs.engine.pricelist`) and ``sku`` (the
+Price List SKU).
 
 Nothing here imports Django; the estimator and the price-list refresher both build on it.
 """
@@ -49,7 +53,8 @@ __all__ = [
     "validate_catalog_data",
 ]
 
-PRICES_DIR = Path(__file__).resolve().parent / "prices"
+#: The catalog files shipped with the portal (data, next to the engine package).
+PRICES_DIR = Path(__file__).resolve().parent.parent / "prices"
 CATALOG_FILE_RE = re.compile(r"^aws-(\d{4}-\d{2}-\d{2})\.json$")
 
 #: Every unit a price may be quoted in, mapped to (base unit, how many base units one unit is).
@@ -467,7 +472,7 @@ def latest_catalog_path(directory: Path | None = None) -> Path:
 
 
 def load_catalog(path: Path | str | None = None) -> PriceCatalog:
-    """Load and validate a catalog file; by default the newest one in ``prices/``."""
+    """Load and validate a catalog file; by default the newest one in :data:`PRICES_DIR`."""
     target = latest_catalog_path() if path is None else Path(path)
     try:
         data = json.loads(target.read_text(encoding="utf-8"))

@@ -16,8 +16,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from portal.costs.catalog import load_catalog, parse_catalog
-from portal.costs.pricelist import (
+from portal.costs.engine.pricelist import (
     MANUAL_KEYS,
     PRICE_SPECS,
     PriceListError,
@@ -29,6 +28,7 @@ from portal.costs.pricelist import (
     usagetype_matches,
     write_catalog,
 )
+from portal.costs.engine.prices import load_catalog, parse_catalog
 
 RECORDED = Path(__file__).parent / "recorded"
 TODAY = dt.date(2026, 11, 21)

@@ -12,9 +12,9 @@ from botocore.stub import Stubber
 from django.core.management import CommandError, call_command
 
 from portal.catalog.services import blueprints_sync
-from portal.costs.catalog import catalog_files, load_catalog
-from portal.costs.pricelist import PRICE_SPECS, build_filters
-from tests.costs.test_pricelist import recorded_pages
+from portal.costs.engine.pricelist import PRICE_SPECS, build_filters
+from portal.costs.engine.prices import catalog_files, load_catalog
+from tests.portal.costs.engine.pricelist.test_importer import recorded_pages
 
 
 @pytest.fixture

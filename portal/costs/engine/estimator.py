@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from portal.costs.catalog import PriceCatalog, PriceEntry, UnknownPrice
+from portal.costs.engine.prices import PriceCatalog, PriceEntry, UnknownPrice
 
 HOURS_PER_MONTH = 730.0
 PRICED, FREE, UNPRICED = "priced", "free", "unpriced"
@@ -201,11 +201,12 @@ def _unpriced(resource: Resource, reason: str) -> LineItem:
     )
 
 
-def _free(resource: Resource, reason: str) -> LineItem:
+def free_item(resource: Resource, component: str, reason: str) -> LineItem:
+    """A line item that costs nothing, saying why (a free resource type, or a free component)."""
     return LineItem(
         resource_type=resource.type,
         resource_address=resource.address,
-        component="(no charge)",
+        component=component,
         service="",
         unit="",
         quantity=0.0,
@@ -242,9 +243,9 @@ def estimate(
             except UnknownPrice as exc:
                 produced = [_unpriced(resource, str(exc))]
             if not produced:
-                produced = [_free(resource, "no billable component with these settings")]
+                produced = [free_item(resource, "(no charge)", "no billable component with these settings")]
         elif resource.type in free_types:
-            produced = [_free(resource, free_types[resource.type])]
+            produced = [free_item(resource, "(no charge)", free_types[resource.type])]
         else:
             produced = [_unpriced(resource, f"no pricing rule for {resource.type} yet")]
         items.extend(produced)

@@ -1,0 +1,106 @@
+"""Redaction: every line of tool output passes through a Redactor before anything parses, stores
+or shows it, so no code downstream (the database, the UI, an exception message) ever holds a
+secret in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "[REDACTED]"
+# Patterns for credentials whose value the portal was never told about (a user pasting an AWS key
+# into a greeting, a provider echoing a connection string). A named group "secret" limits the
+# replacement to that group, so the log still says *what* was hidden.
+DEFAULT_PATTERNS: tuple[str, ...] = (
+    # AWS access key ids (long-term AKIA, temporary ASIA).
+    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    # aws_secret_access_key = "...", "SecretAccessKey": "...", AWS_SESSION_TOKEN=...
+    r"(?i)(?:aws_?secret_?access_?key|secret_?access_?key|aws_?session_?token|session_?token)"
+    r"[\"']?\s*[:=]\s*[\"']?(?P<secret>[A-Za-z0-9/+=]{16,})",
+    # Authorization: Bearer <token>, and bare "Bearer <token>" in error dumps.
+    r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9\-._~+/]+=*)",
+    # Authorization: Basic <base64 user:pass>
+    r"(?i)\bauthorization\s*[:=]\s*[\"']?basic\s+(?P<secret>[A-Za-z0-9+/]+=*)",
+    # Passwords in URLs: scheme://user:password@host
+    r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@\"']*:(?P<secret>[^/\s@\"']+)@",
+    # PEM private keys that arrive on one line (JSON-escaped newlines, or a single-line dump).
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
+)
+# Secrets shorter than this are not redacted: replacing "dev" or "1" everywhere would shred the
+# log while protecting nothing worth protecting.
+MIN_SECRET_LENGTH = 4
+
+
+class Redactor:
+    """Replaces known secret values and credential-shaped text with ``[REDACTED]``.
+
+    Secrets are matched in the forms they commonly leak in: verbatim, JSON-escaped (Terraform's
+    ``-json`` output and plan files escape quotes and backslashes), URL-encoded (connection
+    strings) and base64 (HTTP basic auth, Kubernetes secrets, user-data). It works line by line,
+    so a multi-line PEM block is only caught when it arrives on one line; pass such keys as
+    secrets instead.
+    """
+
+    def __init__(self, secrets: Iterable[str] = (), patterns: Iterable[str] = DEFAULT_PATTERNS) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
+                continue
+            forms.update(_secret_forms(secret))
+        # Longest first, so a secret that contains another secret is replaced whole.
+        ordered = sorted((f for f in forms if f), key=len, reverse=True)
+        self._secrets: re.Pattern[str] | None = (
+            re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
+        )
+        self._patterns: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in patterns)
+
+    def redact(self, text: str) -> str:
+        """Returns ``text`` with every secret form and every pattern match replaced."""
+        if self._secrets is not None:
+            text = self._secrets.sub(REDACTED, text)
+        for pattern in self._patterns:
+            text = pattern.sub(_replace_match, text)
+        return text
+
+    def redact_value(self, value: Any) -> Any:
+        """Redacts every string inside a parsed JSON value, keeping its structure intact.
+
+        Used for plan and output JSON: redacting the serialized text could corrupt the JSON if a
+        pattern ever matched across a quote, while walking the parsed value cannot.
+        """
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list):
+            return [self.redact_value(v) for v in value]
+        if isinstance(value, dict):
+            return {self.redact(str(k)): self.redact_value(v) for k, v in value.items()}
+        return value
+
+
+def _secret_forms(secret: str) -> set[str]:
+    raw = secret.encode("utf-8")
+    b64 = base64.b64encode(raw).decode("ascii")
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret, safe=""),
+        b64,
+        b64.rstrip("="),
+        base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+    }
+
+
+def _replace_match(match: re.Match[str]) -> str:
+    if "secret" in match.re.groupindex and match.group("secret") is not None:
+        start, end = match.span("secret")
+        whole_start = match.start()
+        text = match.group(0)
+        return text[: start - whole_start] + REDACTED + text[end - whole_start :]
+    return REDACTED

@@ -200,9 +200,9 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
     from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
     from portal.catalog.services import blueprints_sync
     from portal.core.crypto import encrypt_json
-    from portal.environments.models import Environment, EnvironmentStatus, StateVersion
-    from portal.requests.models import EnvironmentRequest, RequestKind, RequestState
-    from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+    from portal.environments.models import Environment, EnvironmentEstimate, EnvironmentStatus, StateVersion
+    from portal.requests.models import EnvironmentRequest, RequestEstimates, RequestKind, RequestState
+    from portal.runs.models import Run, RunKind, RunLogLine, RunPlanData, RunStatus
 
     if scale_built(scale):
         return False
@@ -325,7 +325,6 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
                     outputs={"url": f"https://env-{i:05d}.example.com", "bucket": f"bucket-{i:05d}"},
                     state_password=state_password,
                     monthly_cost_usd=Decimal(rng.randint(100, 200_000)) / 100,
-                    cost_estimate=estimates[i % len(estimates)],
                     drift_status=("in_sync", "unknown", "drifted")[i % 3],
                     expires_at=now + timedelta(days=30) if i % 4 == 0 else None,
                     created_at=env_created[i],
@@ -334,12 +333,19 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
             ),
         )
 
+        _bulk(
+            EnvironmentEstimate,
+            (
+                EnvironmentEstimate(environment=env, cost_estimate=estimates[i % len(estimates)])
+                for i, env in enumerate(environments)
+            ),
+        )
+
         # Runs: per environment a plan and its apply, waiting requests' plans, image builds, and
         # drift checks for the rest. Every third drift check shares its timestamp with the next
         # two, as runs queued in one transaction do.
         progress(f"{scale.runs} runs")
         plan_fields = {
-            "plan_file": plan_file,
             "plan_sha256": "a" * 64,
             "changes_sha256": "b" * 64,
             "plan_add": len(plan_jsons[0]["resource_changes"]),
@@ -368,7 +374,6 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
                     environment=env,
                     created_by=env.owner,
                     reason="Create request",
-                    plan_json=plan_jsons[i % len(plan_jsons)],
                     **plan_fields,
                     **finished(env.created_at, status=RunStatus.SUCCEEDED),
                 )
@@ -399,11 +404,17 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
                     environment=None,
                     created_by=owners[waiting_team[i]],
                     reason="Create request",
-                    plan_json=plan_jsons[i % len(plan_jsons)],
                     **plan_fields,
                     **finished(at(0.9 + 0.1 * i / scale.requests_waiting), status=RunStatus.SUCCEEDED),
                 )
                 for i in range(scale.requests_waiting)
+            ),
+        )
+        _bulk(
+            RunPlanData,
+            (
+                RunPlanData(run=plan, plan_file=plan_file, plan_json=plan_jsons[i % len(plan_jsons)])
+                for i, plan in enumerate([*plans, *waiting_plans])
             ),
         )
         image_runs = _bulk(
@@ -495,8 +506,6 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
                     plan_run=plan,
                     policy_decision={"policy": "dev", "why": "auto-approved under the threshold"},
                     monthly_cost_usd=env.monthly_cost_usd,
-                    estimate=estimates[i % 8],
-                    plan_estimate=estimates[(i + 1) % 8],
                     created_at=env.created_at,
                 )
                 for i, (env, plan) in enumerate(zip(environments, plans, strict=True))
@@ -519,12 +528,20 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
                     policy_decision={"policy": "prod", "why": "needs one approval"},
                     monthly_cost_usd=Decimal(rng.randint(100, 200_000)) / 100,
                     over_budget=i % 10 == 0,
-                    estimate=estimates[i % 8],
-                    plan_estimate=estimates[(i + 3) % 8],
                     awaiting_since=plan.finished_at,
                     created_at=plan.created_at,
                 )
                 for i, plan in enumerate(waiting_plans)
+            ),
+        )
+
+        _bulk(
+            RequestEstimates,
+            (
+                RequestEstimates(
+                    request=request, estimate=estimates[i % 8], plan_estimate=estimates[(i + 1) % 8]
+                )
+                for i, request in enumerate(EnvironmentRequest.objects.only("pk").order_by("pk"))
             ),
         )
 

@@ -214,7 +214,7 @@ def _deep_page(client: Any, url: str) -> str:
             break
         href = unescape(found.group(1))
         if re.fullmatch(r"\?(?:[^&]*&)*page=\d+(?:&[^&]*)*", href) and "cursor=" not in href:
-            return path + re.sub(r"page=\d+", f"page={DEEP_PAGE}", href)  # plain page numbers: jump
+            return path + re.sub(r"(?<!\w)page=\d+", f"page={DEEP_PAGE}", href)  # plain page numbers: jump
         url = path + href
     return url
 

@@ -20,13 +20,13 @@ import binascii
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -34,9 +34,11 @@ from django.shortcuts import render
 # Large columns no list shows; a list defers those of its rows (and of their joined rows), so a page
 # of 100 rows does not drag megabytes of plan JSON, estimates and pinned source files along.
 BLUEPRINT_VERSION_BLOBS = ("blueprint_version__metadata", "blueprint_version__source_files")
-ENVIRONMENT_BLOBS = ("inputs", "outputs", "cost_estimate", "drift_changes", "secret_inputs", "state_password")
-REQUEST_BLOBS = ("inputs", "secret_inputs", "estimate", "plan_estimate", "policy_decision")
-RUN_BLOBS = ("plan_json", "plan_file", "plan_resources")
+# The largest (estimates, plan files and plan JSON) are in one-to-one tables of their own
+# (EnvironmentEstimate, RequestEstimates, RunPlanData), which lists never join.
+ENVIRONMENT_BLOBS = ("inputs", "outputs", "drift_changes", "secret_inputs", "state_password")
+REQUEST_BLOBS = ("inputs", "secret_inputs", "policy_decision")
+RUN_BLOBS = ("plan_resources",)
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 50
@@ -117,7 +119,7 @@ class KeysetPage(Sequence[Any]):
     paginator: KeysetPaginator
     next_cursor: str | None = None
     previous_cursor: str | None = None  # None on page 2: its previous page is the first
-    is_keyset: bool = field(default=True, init=False)
+    is_keyset = True  # list.html draws cursor links
 
     def __getitem__(self, index: Any) -> Any:
         return self.object_list[index]
@@ -188,7 +190,9 @@ def keyset_paginate(request: HttpRequest, queryset: QuerySet[Any], keyset: tuple
     parsed = _cursor_decode(request.GET.get("cursor", ""), keyset, queryset.model)
     direction, number, values = parsed if parsed else ("next", 1, [])
     if values and direction == "prev":
-        rows = list(queryset.filter(_after(keyset, values, forward=False)).order_by(*_reverse(keyset))[: size + 1])
+        rows = list(
+            queryset.filter(_after(keyset, values, forward=False)).order_by(*_reverse(keyset))[: size + 1]
+        )
         if len(rows) <= size:  # reached the start (rows were added before it meanwhile): the first page
             number, values, direction = 1, [], "next"
         else:

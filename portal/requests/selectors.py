@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from portal.accounts.selectors import AnyUser, user_teams
+from portal.accounts.selectors import AnyUser, user_team_scope
 from portal.requests.models import EnvironmentRequest
 
 
 def request_list(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
-    return EnvironmentRequest.objects.filter(team__in=user_teams(user)).select_related(
-        "team", "requester", "blueprint_version__blueprint"
-    )
+    requests = EnvironmentRequest.objects.select_related("team", "requester", "blueprint_version__blueprint")
+    teams = user_team_scope(user)
+    return requests if teams is None else requests.filter(team__in=teams)
 
 
 def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
@@ -33,7 +33,7 @@ def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
     return (
         scoped.exclude(approvals__approver=user, approvals__voided_at__isnull=True)
         .select_related("team", "requester", "blueprint_version__blueprint", "plan_run")
-        .order_by("awaiting_since")
+        .order_by("awaiting_since", "id")
     )
 
 

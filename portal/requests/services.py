@@ -21,6 +21,7 @@ from portal.requests.models import (
     Approval,
     ApprovalPolicy,
     EnvironmentRequest,
+    RequestEstimates,
     RequestEvent,
     RequestKind,
     RequestState,
@@ -89,8 +90,8 @@ def environment_request_create(
         secret_inputs=encrypt_json(secrets) if secrets else "",
         secret_input_names=sorted(secrets),
         reason=reason.strip()[:2000],
-        estimate=estimate or {},
     )
+    RequestEstimates.objects.create(request=request, estimate=estimate or {})
     RequestEvent.objects.create(
         request=request, state=request.state, actor=requester, note="Request drafted."
     )
@@ -202,6 +203,7 @@ def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: s
 
 def request_run_finished(*, request_id: int, run: Any) -> None:
     """Moves a request along when one of its runs ends (called inside the run's final transaction)."""
+    from portal.environments.models import EnvironmentEstimate
     from portal.runs.models import RunKind, RunStatus
 
     request = EnvironmentRequest.objects.select_for_update().get(pk=request_id)
@@ -219,11 +221,14 @@ def request_run_finished(*, request_id: int, run: Any) -> None:
             environment = request.environment
             destroyed = run.kind == RunKind.DESTROY
             environment.monthly_cost_usd = Decimal(0) if destroyed else request.monthly_cost_usd
-            environment.cost_estimate = {} if destroyed else request.plan_estimate
             if request.kind == RequestKind.UPDATE:  # the environment now runs what the update planned
                 environment.blueprint_version = request.blueprint_version
                 environment.inputs, environment.secret_inputs = request.inputs, request.secret_inputs
             environment.save()
+            EnvironmentEstimate.objects.update_or_create(
+                environment=environment,
+                defaults={"cost_estimate": {} if destroyed else request.plan_estimate},
+            )
         note = f"{run.get_kind_display()} run #{run.pk} {run.status}" + (
             f": {run.error}" if run.error else "."
         )
@@ -341,6 +346,7 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
         "automatic": decision.automatic,
     }
     request.save()
+    RequestEstimates.objects.update_or_create(request=request, defaults={"plan_estimate": cost.estimate})
     _request_event(
         request,
         RequestState.AWAITING_APPROVAL,

@@ -27,7 +27,7 @@ from portal.core.crypto import decrypt_json, encrypt_json
 from portal.environments.backends import backend_config
 from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
 from portal.runs.lifecycle import run_finished
-from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+from portal.runs.models import Run, RunKind, RunLogLine, RunPlanData, RunStatus
 from portal.runs.services import run_claim
 from workers.runner.logs import LogLine, mask_outputs
 from workers.runner.packer import packer_build
@@ -388,10 +388,13 @@ def run_complete(*, run_id: int, status: str, error: str, fields: dict[str, Any]
     run = Run.objects.select_for_update().get(pk=run_id)
     if run.status != RunStatus.RUNNING:  # the reaper got there first; keep its verdict
         return run
+    plan_data = {key: fields.pop(key) for key in ("plan_file", "plan_json") if key in fields}
     for key, value in fields.items():
         setattr(run, key, value)
     run.status, run.error, run.finished_at = status, error, timezone.now()
     run.save()
+    if plan_data:
+        RunPlanData.objects.update_or_create(run=run, defaults=plan_data)
     run_finished(run)
     audit_record(
         actor=None,

@@ -103,6 +103,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
         filterset_class=ApprovalFilterSet,
         template="requests/approval_queue.html",
         context={"counts": approval_queue_counts(queue)},
+        keyset=("awaiting_since", "id"),  # every waiting request has awaiting_since
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from portal.accounts.selectors import AnyUser, user_team_scope
+from portal.environments.models import Environment
 from portal.runs.models import Run
 
 
@@ -13,4 +14,6 @@ def run_list(*, user: AnyUser) -> QuerySet[Run]:
     teams = user_team_scope(user)
     if teams is None:
         return runs
-    return runs.filter(Q(environment__team__in=teams) | Q(environment__isnull=True))
+    # By environment id, not through a join: the count is then an index count per environment.
+    environments = Environment.objects.filter(team__in=teams).values("pk")
+    return runs.filter(Q(environment__in=environments) | Q(environment__isnull=True))

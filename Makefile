@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-postgres lint bench setup system system-test mirror lock clean
+.PHONY: run test test-postgres lint bench setup system system-test mirror checkov lock clean
 
 # A fresh virtualenv with the pinned dependencies; rebuilt when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -11,6 +11,17 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	touch $@
+
+# checkov (static analysis of the Terraform) in its own virtualenv: its dependency pins clash with
+# the portal's. `manage.py blueprints check` runs it from here (CHECKOV_BIN).
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	python3.11 -m venv $(CHECKOV_VENV) 2>/dev/null || python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
 
 system:
 	bash scripts/system-packages.sh
@@ -22,17 +33,18 @@ system-test:
 mirror: $(VENV)/.installed
 	$(PY) scripts/terraform_mirror.py
 
-setup: $(VENV)/.installed system mirror
+setup: $(VENV)/.installed system mirror checkov
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py blueprints sync
+	$(PY) manage.py policy sync
 
 run: setup
 	exec $(PY) scripts/run.py
 
 # The pure packages (no Django, no Celery): import-linter keeps them pure (contracts in
 # pyproject.toml) and mypy checks them strictly.
-MYPY_PATHS := blueprints portal/costs/engine portal/requests/policy.py workers/runner drills
+MYPY_PATHS := blueprints portal/costs/engine portal/policies/engine portal/requests/policy.py workers/runner drills
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -41,9 +53,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy $(MYPY_PATHS)
 
 # pytest exits 5 when no test ran; make treats every non-zero exit as a failure.
-test: $(VENV)/.installed system-test mirror lint
+test: $(VENV)/.installed system-test mirror checkov lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py blueprints check
 	$(VENV)/bin/pytest
 
 bench: setup
@@ -54,7 +67,7 @@ lock:
 	(echo "# Pinned lock of requirements.in (pip freeze). Regenerate: make lock"; /tmp/portal-lock-venv/bin/pip freeze) > requirements.txt
 
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) $(CHECKOV_VENV) data
 
 # The same suite against a throwaway PostgreSQL 15 (as CI runs it).
 test-postgres:

@@ -187,7 +187,7 @@ def _bulk(model: Any, objects: Iterable[Any]) -> list[Any]:
 def scale_built(scale: Scale) -> bool:
     from portal.audit.models import AuditEvent
 
-    return AuditEvent.objects.filter(action=MARKER_ACTION, target_id=scale.name).exists()
+    return AuditEvent.objects.filter(action=MARKER_ACTION, data__name=scale.name).exists()
 
 
 def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: None) -> bool:
@@ -196,7 +196,9 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
     from django.db import transaction
 
     from portal.accounts.models import Membership, Role, Team
-    from portal.audit.models import AuditEvent
+    from portal.audit.chain import event_hash
+    from portal.audit.models import AuditChainHead, AuditEvent
+    from portal.audit.services import audit_record
     from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
     from portal.catalog.services import blueprints_sync
     from portal.core.crypto import encrypt_json
@@ -571,10 +573,13 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
             "request.approved",
             "environment.created",
         ]
-        _bulk(
-            AuditEvent,
-            (
-                AuditEvent(
+        # Appended to the audit chain as audit_record does, one hash after the other.
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        chain = {"prev": head.last_hash}
+
+        def events() -> Iterator[AuditEvent]:
+            for i in range(scale.audit_events):
+                event = AuditEvent(
                     actor=None,
                     actor_name=f"scale-user-{i % scale.teams:02d}",
                     action=actions[i % len(actions)],
@@ -585,18 +590,19 @@ def scale_build(scale: Scale, progress: Callable[[str], None] = lambda message: 
                     ip_address="10.0.0.1",
                     data={"i": i},
                     created_at=at((i - i % 4) / scale.audit_events),
+                    prev_hash=chain["prev"],
                 )
-                for i in range(scale.audit_events)
-            ),
-        )
-        AuditEvent.objects.create(
-            actor_name="bench",
+                event.hash = chain["prev"] = event_hash(event.chain_fields(), event.prev_hash)
+                yield event
+
+        last = _bulk(AuditEvent, events())[-1]
+        head.last_event_id, head.last_hash = last.pk, last.hash
+        head.save(update_fields=["last_event_id", "last_hash"])
+        audit_record(
+            actor=None,
             action=MARKER_ACTION,
-            target_type="bench",
-            target_id=scale.name,
-            summary=f"Scale data built in {time.monotonic() - started:.0f} s",
+            summary=f"Scale data {scale.name} built in {time.monotonic() - started:.0f} s",
             data=asdict(scale),
-            created_at=at(0),
         )
     progress(f"built in {time.monotonic() - started:.0f} s")
     return True

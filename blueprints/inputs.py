@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,31 @@ TRUE_WORDS = {"1", "true", "on", "yes"}
 FALSE_WORDS = {"0", "false", "off", "no", ""}
 MAX_TEXT = 1000
 REQUIRED_MESSAGE = "This field is required."
+# Whitespace a multi-line text (a reason, a comment, a key) may hold; every other control character
+# (category Cc: NUL, ESC, DEL, C1 codes) is refused. PostgreSQL cannot store NUL in text at all.
+MULTILINE_WHITESPACE = frozenset("\t\n\r")
+_CONTROL_NAMES = {
+    "\0": "NUL",
+    "\t": "TAB",
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESC",
+    "\x7f": "DEL",
+}
+
+
+def control_character_error(value: str, *, multiline: bool) -> str | None:
+    """The message to show when `value` holds a control character, or None when it holds none.
+
+    Single-line values may not even hold a tab or a line break."""
+    for index, char in enumerate(value):
+        if unicodedata.category(char) == "Cc" and not (multiline and char in MULTILINE_WHITESPACE):
+            name = _CONTROL_NAMES.get(char, "control character")
+            return (
+                f"Must not contain control characters: found U+{ord(char):04X} ({name}) at position "
+                f"{index + 1}." + ("" if multiline else " Tabs and line breaks are not allowed here either.")
+            )
+    return None
 
 
 @dataclass
@@ -62,13 +88,76 @@ def _text(raw: Any, spec: FieldSpec) -> str:
     if not isinstance(raw, str):
         raise ValueError("Enter text.")
     value = raw.strip()
+    # Single line, except sensitive values such as a private key or a certificate.
+    problem = control_character_error(value, multiline=spec.sensitive)
+    if problem:
+        raise ValueError(problem)
     if len(value) > MAX_TEXT:
         raise ValueError(f"At most {MAX_TEXT} characters.")
     if TEMPLATE_SEQUENCE.search(value):
         raise ValueError("Must not contain Terraform template sequences such as ${…} or %{…}.")
     if spec.pattern and value and not re.fullmatch(spec.pattern, value):
-        raise ValueError(f"Does not match the expected format ({spec.help or spec.pattern}).")
+        raise ValueError(pattern_message(spec.pattern, value))
     return value
+
+
+_CHARACTER_CLASS = re.compile(r"^\^?\[([^\]]+)\](?:\{(\d*)(,?)(\d*)\}|([+*]))\$?$")
+_CLASS_WORDS = (
+    ("A-Za-z", "letters"),
+    ("a-zA-Z", "letters"),
+    ("A-Z", "capital letters"),
+    ("a-z", "lowercase letters"),
+    ("0-9", "digits"),
+    ("\\s", "spaces"),
+    (" ", "spaces"),
+)
+
+
+def _class_rule(body: str, low: str, comma: str, high: str) -> str:
+    words: list[str] = []
+    rest = body
+    for token, word in _CLASS_WORDS:
+        if token in rest:
+            rest = rest.replace(token, "", 1)
+            if word not in words:
+                words.append(word)
+    symbols = " ".join(dict.fromkeys(rest.replace("\\", "")))
+    allowed = ", ".join(words)
+    if symbols:
+        allowed = f"{allowed} and {symbols}" if allowed else symbols
+    elif len(words) > 1:
+        allowed = ", ".join(words[:-1]) + " and " + words[-1]
+    rule = f"Use only {allowed}"
+    if comma and high and low not in ("", "0"):
+        rule += f", {low} to {high} characters"
+    elif comma and high:
+        rule += f", at most {high} characters"
+    elif comma and low not in ("", "0", "1"):
+        rule += f", at least {low} characters"
+    elif low and not comma:
+        rule += f", exactly {low} characters"
+    return rule
+
+
+def pattern_message(pattern: str, value: str) -> str:
+    """What a value that fails `pattern` breaks, in words where the pattern is a character class
+    ("Use only letters, digits, spaces and , . ! ? ' -. Not allowed: é."), else the pattern itself."""
+    empty_ok = pattern.startswith("^$|")
+    core = pattern[3:] if empty_ok else pattern
+    match = _CHARACTER_CLASS.match(core)
+    if match:
+        body, low, comma, high, repeat = match.groups()
+        rule = _class_rule(
+            body, low or ("1" if repeat == "+" else ""), comma or ("," if repeat else ""), high
+        )
+        try:
+            bad = [ch for ch in dict.fromkeys(value) if not re.fullmatch(f"[{body}]", ch)]
+        except re.error:
+            bad = []
+        message = rule + (" (or leave it empty)" if empty_ok else "") + "."
+        shown = ["space" if ch == " " else f"“{ch}”" for ch in bad]
+        return message + (" Not allowed here: " + ", ".join(shown) + "." if bad else "")
+    return f"Must match the pattern {core}" + (" (or be empty)" if empty_ok else "") + "."
 
 
 def _bool(raw: Any) -> bool:

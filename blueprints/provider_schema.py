@@ -46,10 +46,13 @@ from typing import Any
 
 from blueprints.hcl import BLOCK_MARK, labelled, parse_file, unquote
 
-NPM_PACKAGE = "@cdktf/provider-aws"
-NPM_VERSION = "21.22.1"
+# CDK Terrain (cdktn) continues the archived cdktf bindings with the same file layout; 25.7.0 is
+# generated from hashicorp/aws 6.66.0 (cdktf 21.22.1, the last cdktf release, stopped at 6.25.0,
+# before `invoked_via_function_url` on aws_lambda_permission appeared in 6.28.0).
+NPM_PACKAGE = "@cdktn/provider-aws"
+NPM_VERSION = "25.7.0"
 PROVIDER = "hashicorp/aws"
-PROVIDER_VERSION = "6.25.0"
+PROVIDER_VERSION = "6.66.0"
 SOURCE = f"npm {NPM_PACKAGE}@{NPM_VERSION}"
 
 log = logging.getLogger(__name__)
@@ -85,12 +88,12 @@ _FIELD_RE = re.compile(
 )
 _DOC_NAME_RE = re.compile(r"/docs/(?:resources|data-sources)/\w+#(\w+)\s")
 _CLASS_RE = re.compile(
-    r"^export declare class (\w+) extends cdktf\.(TerraformResource|TerraformDataSource) \{\n"
+    r"^export declare class (\w+) extends cdkt[fn]\.(TerraformResource|TerraformDataSource) \{\n"
     r'\s*static readonly tfResourceType = "([\w-]+)";',
     re.M,
 )
 _CONSTRUCTOR_RE = re.compile(r"constructor\(scope: Construct, id: string, config\??: (\w+)\);")
-_RESOLVABLE_RE = re.compile(r"\s*\|\s*cdktf\.IResolvable\b")
+_RESOLVABLE_RE = re.compile(r"\s*\|\s*cdkt[fn]\.IResolvable\b")
 
 
 @dataclass(frozen=True)
@@ -295,11 +298,12 @@ def collect_types(terraform_dir: Path) -> tuple[set[str], set[str]]:
 def fetch_package(cache_dir: Path = CACHE_DIR) -> Path:
     """``npm pack`` the cdktf package into the cache and unpack it; returns the package folder."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    unpacked = cache_dir / f"cdktf-provider-aws-{NPM_VERSION}"
+    stem = NPM_PACKAGE.lstrip("@").replace("/", "-") + f"-{NPM_VERSION}"  # npm pack's file name
+    unpacked = cache_dir / stem
     marker = unpacked / ".complete"
     if marker.is_file():
         return unpacked
-    tarball = cache_dir / f"cdktf-provider-aws-{NPM_VERSION}.tgz"
+    tarball = cache_dir / f"{stem}.tgz"
     if not tarball.is_file():
         npm = shutil.which("npm")
         if npm is None:

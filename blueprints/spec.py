@@ -26,7 +26,19 @@ TIERS = ("dev", "staging", "prod")
 # Variables the portal fills itself on every run; they are not form fields.
 CONTEXT_VARIABLES = ("name", "tier", "team", "cost_centre", "blueprint", "blueprint_version")
 # AWS blueprints also take the region, which the request form asks for on every blueprint.
-AWS_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
+# Only regions the price catalog covers (portal/costs/prices/aws-*.json) are offered, so that no
+# estimate is silently incomplete; eu-central-1 and ap-southeast-2 come back once they are priced
+# from sourced figures (`blueprints check` fails when an offered region lacks a priced key).
+AWS_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+# Account-level settings a blueprint may need and must not manage (one value per account and
+# region; environments would overwrite each other). id -> what it is and how to set it.
+ACCOUNT_PREREQUISITES = {
+    "apigateway-cloudwatch-role": (
+        "API Gateway CloudWatch Logs role (account setting, per region): REST API stage access and "
+        "execution logs fail to deploy without it. Apply terraform/modules/apigateway_account once "
+        "per account and region."
+    ),
+}
 REQUIRED_TAGS = ("Team", "Environment", "Blueprint", "BlueprintVersion", "CostCentre")
 # Files a blueprint version pins: everything Terraform or Packer reads, plus the metadata.
 SOURCE_SUFFIXES = (".tf", ".hcl", ".yaml", ".svg", ".sh")
@@ -147,6 +159,10 @@ class BlueprintSpec:
     @property
     def dr(self) -> DrProfile:
         return DrProfile.from_dict(self.metadata["dr"])
+
+    @property
+    def account_prerequisites(self) -> dict[str, str]:
+        return {key: ACCOUNT_PREREQUISITES[key] for key in self.metadata.get("account_prerequisites", [])}
 
     @property
     def context_variables(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ else. `PORTAL_ENV=production` turns on the checks that refuse an unsafe start.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -94,12 +95,25 @@ if PRODUCTION:
         )
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+
+# HTTPS. On in production mode; each can be tuned by an environment variable. The portal runs
+# behind a TLS-terminating proxy that sets X-Forwarded-Proto (see docs/operations.md).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# Not redirected to HTTPS: health probes, and Terraform's HTTP state backend, which workers reach
+# at PORTAL_INTERNAL_URL inside the deployment's network (Terraform does not follow a redirect of
+# a POST or LOCK request).
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", r"^healthz$,^state/")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
+    # Trust X-Forwarded-Proto only behind a proxy that sets it and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.core.admin_config.PortalAdminConfig",  # django.contrib.admin, behind the platform-admin role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -107,6 +121,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "rules",
     "portal.accounts",
     "portal.audit",
     "portal.core",
@@ -115,6 +130,8 @@ INSTALLED_APPS = [
     "portal.environments",
     "portal.runs",
     "portal.costs",
+    "portal.policies",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -126,8 +143,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses NUL and other control characters in query strings and forms (400, naming the field).
+    "portal.core.validators.ControlCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -175,6 +196,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP
+# address, that pair is refused until LOGIN_LOCKOUT_MINUTES pass (0: until an admin unlocks it with
+# `manage.py axes_reset_username USERNAME` or the admin's Access attempts page).
+# Model permissions come from Django, object rules from portal.core.permissions (django-rules).
+AUTHENTICATION_BACKENDS = [
+    "portal.accounts.backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+_lockout_minutes = float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -230,6 +267,16 @@ TERRAFORM_PROVIDER_MIRROR = os.environ.get(
 # set for the machine's own Terraform use never redirects the portal's runs.
 TERRAFORM_CLI_CONFIG = os.environ.get("TERRAFORM_CLI_CONFIG", str(DATA_DIR / "terraform" / "terraformrc"))
 RUNS_WORK_DIR = Path(os.environ.get("RUNS_WORK_DIR", DATA_DIR / "runs"))
+# The toolchain check (Terraform/Packer versions, providers, AWS identity) is computed once and
+# kept in this file for TOOLCHAIN_MAX_AGE_S; `manage.py toolchain` refreshes it.
+TOOLCHAIN_REPORT_FILE = Path(os.environ.get("TOOLCHAIN_REPORT_FILE", DATA_DIR / "toolchain.json"))
+TOOLCHAIN_MAX_AGE_S = int(os.environ.get("TOOLCHAIN_MAX_AGE_S", "900"))
+TOOLCHAIN_CHECK_AWS = os.environ.get("TOOLCHAIN_CHECK_AWS", "1") == "1"
+# Where "what to configure" messages link to (the README's section on AWS and a real Terraform).
+PORTAL_DOCS_URL = os.environ.get("PORTAL_DOCS_URL", "")
+# checkov, in its own virtualenv (`make checkov`; its pins clash with the portal's). Run by
+# `manage.py blueprints check`, which fails when it is missing.
+CHECKOV_BIN = os.environ.get("CHECKOV_BIN", str(BASE_DIR / ".venv-checkov" / "bin" / "checkov"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
@@ -273,6 +320,7 @@ CELERY_BEAT_SCHEDULE = {
     "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
     "request-expiry": {"task": "portal.requests_expire", "schedule": 600.0},
+    "toolchain-refresh": {"task": "portal.toolchain_refresh", "schedule": 600.0},
 }
 
 # Terraform state: "http" (the portal's own backend, state versions in the database) or "s3" (an

@@ -160,3 +160,29 @@ def portal_url(live_server, settings):
     """Terraform in the worker reaches the state backend of this live server."""
     settings.PORTAL_INTERNAL_URL = live_server.url
     return live_server.url
+
+
+@pytest.fixture
+def notifications(redis_url):
+    """Returns deliver(): takes the notification tasks the portal queued in the test Redis and
+    runs each task's body, as a worker would, then returns mail.outbox."""
+    import base64
+    import json
+
+    import redis
+    from django.core import mail
+
+    from workers.tasks import notification_send
+
+    client = redis.Redis.from_url(redis_url)
+
+    def deliver() -> list:
+        while (raw := client.rpop("celery")) is not None:
+            message = json.loads(raw)
+            if message["headers"]["task"] != "portal.notification_send":
+                continue
+            args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+            notification_send(*args, **kwargs)
+        return mail.outbox
+
+    return deliver

@@ -234,3 +234,22 @@ class ApprovalFactory(factory.django.DjangoModelFactory):
     plan_run = factory.LazyAttribute(lambda a: a.request.plan_run)
     plan_sha256 = factory.LazyAttribute(lambda a: a.plan_run.plan_sha256)
     changes_sha256 = factory.LazyAttribute(lambda a: a.plan_run.changes_sha256)
+
+
+def post_sandbox_request_form(client, team, **values):
+    """POSTs the sandbox blueprint's request form with valid values, overridden by `values`."""
+    from django.urls import reverse
+
+    data = {
+        "team": team.pk,
+        "name": "shop-dev",
+        "tier": "dev",
+        "rendered_tier": "dev",
+        "app_replicas": "1",
+        "greeting": "hi",
+        "apply_seconds": "0",
+        "cache_size_mb": "256",
+        "api_token": "",
+        **values,
+    }
+    return client.post(reverse("catalog:request", args=["local-sandbox"]), data)

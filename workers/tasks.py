@@ -1,50 +1,61 @@
-"""Celery tasks. Each one is an adapter: it loads ids and calls one service."""
+"""Celery tasks: the edge of the system. Each one is an adapter: it loads ids and calls one
+service. Services never import this module; they send tasks by name through the Celery app."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from portal.catalog.toolchain import toolchain_facts
+from portal.core.services import worker_ping_record
+from portal.environments.jobs import environments_expire as environments_expire_job
+from portal.requests.notifications import notification_deliver
+from portal.requests.services import requests_expire as requests_expire_job
+from portal.runs.execution import run_execute
+from portal.runs.jobs import environments_drift_schedule
+from portal.runs.services import runs_reap, runs_requeue_lost
+
 
 @shared_task(name="portal.ping")
 def ping(note: str) -> None:
     """Records that a worker processed a message; used by the worker tests."""
-    from portal.core.services import worker_ping_record
-
     worker_ping_record(note=note)
 
 
 @shared_task(name="portal.run_execute", bind=True, acks_late=True, reject_on_worker_lost=True)
 def execute_run(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
-    from portal.runs.execution import run_execute
-
     run_execute(run_id=run_id, worker_host=self.request.hostname or "", task_id=self.request.id or "")
 
 
 @shared_task(name="portal.runs_recover")
 def runs_recover() -> None:
     """Beat: fail runs whose worker died, and re-send queued runs whose message was lost."""
-    from portal.runs.services import runs_reap, runs_requeue_lost
-
     runs_reap()
     runs_requeue_lost()
 
 
 @shared_task(name="portal.requests_expire")
 def requests_expire() -> None:
-    from portal.requests.services import requests_expire as expire
-
-    expire()
+    requests_expire_job()
 
 
 @shared_task(name="portal.drift_schedule")
 def drift_schedule() -> None:
-    from portal.environments.jobs import environments_drift_schedule
-
     environments_drift_schedule()
 
 
 @shared_task(name="portal.environments_expire")
 def environments_expire() -> None:
-    from portal.environments.jobs import environments_expire as expire
+    environments_expire_job()
 
-    expire()
+
+@shared_task(name="portal.toolchain_refresh")
+def toolchain_refresh() -> None:
+    """Beat: re-checks Terraform, Packer, providers and AWS credentials where the runs happen, so
+    that pages read a fresh shared report instead of checking on a request."""
+    toolchain_facts(refresh=True)
+
+
+@shared_task(name="portal.notification_send")
+def notification_send(subject: str, body: str, recipients: list[str]) -> None:
+    """Delivers one request notification (queued on commit by portal.requests.notifications)."""
+    notification_deliver(subject=subject, body=body, recipients=recipients)

@@ -6,13 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from portal.accounts.models import Role
 from portal.accounts.selectors import user_memberships
+from portal.core.permissions import LOADED_MEMBERSHIPS, holds_platform_admin
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
     memberships = list(user_memberships(request.user))
+    if request.user.is_authenticated:
+        # The rules the page's template asks ({% test_rule %}) read these instead of the database.
+        setattr(request.user, LOADED_MEMBERSHIPS, memberships)
     return {
         "memberships": memberships,
-        "is_platform_admin": any(m.role == Role.PLATFORM_ADMIN for m in memberships),
+        "is_platform_admin": holds_platform_admin(memberships),
     }

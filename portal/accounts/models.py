@@ -6,11 +6,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from portal.core.roles import Role
 
-class Role(models.TextChoices):
-    REQUESTER = "requester", "Requester"
-    APPROVER = "approver", "Approver"
-    PLATFORM_ADMIN = "platform_admin", "Platform admin"
+__all__ = ("Membership", "Role", "Team")
 
 
 class Team(models.Model):

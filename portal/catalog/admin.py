@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from portal.catalog.models import Blueprint, BlueprintVersion
+from portal.catalog.services import blueprint_version_delete
+from portal.core.permissions import can_use_admin
 
 
 @admin.register(Blueprint)
@@ -32,9 +34,7 @@ class BlueprintVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and not obj.in_use_by() and request.user.is_superuser
+        return obj is not None and not obj.in_use_by() and can_use_admin(request.user)
 
     def delete_model(self, request, obj):
-        from portal.catalog.services import blueprint_version_delete
-
         blueprint_version_delete(version=obj, actor=request.user)

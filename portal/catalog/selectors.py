@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from blueprints import hcl
+from blueprints.static_analysis import accepted_skips
 from portal.catalog.models import Blueprint, BlueprintVersion
 
 
@@ -55,3 +56,17 @@ def _parse_outputs(version: BlueprintVersion) -> list[dict[str, Any]]:
                 }
             )
     return sorted(outputs, key=lambda o: o["name"])
+
+
+def blueprint_accepted_skips(version: BlueprintVersion) -> list[dict[str, str]]:
+    """checkov checks the version's Terraform skips on purpose (`# checkov:skip=ID: reason` in the
+    blueprint or its modules): check id, resource, reason and file, for reviewers."""
+    return [
+        {"check_id": s.check_id, "resource": s.resource, "reason": s.reason, "file": s.file}
+        for s in accepted_skips(version.terraform_files)
+    ]
+
+
+def blueprint_account_prerequisites(version: BlueprintVersion) -> dict[str, str]:
+    """Account-level settings the version needs and does not manage (id -> how to set it)."""
+    return version.as_spec().account_prerequisites

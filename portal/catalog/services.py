@@ -8,7 +8,7 @@ from django.db import transaction
 
 from blueprints.spec import BLUEPRINTS_DIR, BlueprintSpec, load_all
 from portal.audit.services import audit_record
-from portal.catalog.models import Blueprint, BlueprintVersion
+from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
 
 
 class VersionFrozen(Exception):
@@ -117,3 +117,10 @@ def blueprint_version_delete(*, version: BlueprintVersion, actor: Any) -> None:
     if remaining:
         blueprint.latest_version = max(remaining, key=lambda v: _semver(v.version))
         blueprint.save(update_fields=["latest_version"])
+
+
+def machine_image_record(
+    *, blueprint_version: BlueprintVersion, run: Any, artifacts: list[dict[str, str]]
+) -> MachineImage:
+    """Adds an image an image-build run produced to the inventory."""
+    return MachineImage.objects.create(blueprint_version=blueprint_version, run=run, artifacts=artifacts)

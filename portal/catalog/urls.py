@@ -7,7 +7,5 @@ urlpatterns = [
     path("", views.catalog_list, name="list"),
     path("<slug:slug>/", views.blueprint_detail, name="detail"),
     path("<slug:slug>/<str:version>/diagram.svg", views.blueprint_diagram, name="diagram"),
-    path("<slug:slug>/request/", views.request_new, name="request"),
-    path("<slug:slug>/request/validate/", views.request_validate, name="request-validate"),
     path("<slug:slug>/compare/", views.blueprint_compare, name="compare"),
 ]

@@ -8,7 +8,6 @@ from typing import Any
 from django.apps import apps
 from django.db import transaction
 
-from portal.audit.services import audit_record
 from portal.core.crypto import (
     ENCRYPTED_COLUMNS,
     UndecryptableValue,
@@ -17,6 +16,7 @@ from portal.core.crypto import (
     reencrypt,
 )
 from portal.core.models import WorkerPing
+from portal.core.signals import encryption_keys_rotated
 
 
 def worker_ping_record(*, note: str) -> WorkerPing:
@@ -33,8 +33,9 @@ def encryption_keys_rotate(
 
     Each batch of rows is one transaction with the rows locked, so a run stopped half-way leaves
     every value readable, and running it again carries on. A value already under the first key is
-    left alone: a second run changes nothing. Each run is audited with the counts and the key's
-    fingerprint (never the key). A value no key opens raises UndecryptableValue, naming the row.
+    left alone: a second run changes nothing. Each run is audited (encryption_keys_rotated) with
+    the counts and the key's fingerprint (never the key). A value no key opens raises
+    UndecryptableValue, naming the row.
     """
     counts: dict[str, int] = {}
     for label, fields in ENCRYPTED_COLUMNS.items():
@@ -42,14 +43,8 @@ def encryption_keys_rotate(
         for field in fields:
             counts[f"{label}.{field}"] = _reencrypt_column(model, field, batch_size, extra_keys, dry_run)
     if not dry_run:
-        with transaction.atomic():
-            audit_record(
-                actor=None,
-                action="encryption_keys.rotated",
-                summary=f"Re-encrypted {sum(counts.values())} stored secrets with key "
-                f"{primary_key_fingerprint()}.",
-                data={"key": primary_key_fingerprint(), "reencrypted": counts},
-            )
+        with transaction.atomic():  # the audit app records it (core sits below audit)
+            encryption_keys_rotated.send(sender=None, key=primary_key_fingerprint(), reencrypted=counts)
     return counts
 
 

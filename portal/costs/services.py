@@ -4,6 +4,7 @@ module only loads what it needs from the database and settings and passes them i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -11,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, Sum
 
-from blueprints.inputs import ValidatedInputs
+from blueprints.inputs import ValidatedInputs, validate_inputs
 from blueprints.inventory import inventory
 from portal.costs.engine.estimator import (
     Estimate,
@@ -119,27 +119,6 @@ def money(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def team_committed_spend(team: Any) -> Decimal:
-    """Monthly cost of the team's live environments, from the estimates of their applied plans."""
-    from portal.environments.models import Environment, EnvironmentStatus
-
-    total = Environment.objects.filter(team=team, status=EnvironmentStatus.ACTIVE).aggregate(
-        total=Sum("monthly_cost_usd")
-    )["total"]
-    return total or Decimal("0")
-
-
-def with_committed_spend(teams: Any) -> Any:
-    """Annotates a Team queryset with `committed_usd` in one query."""
-    from portal.environments.models import EnvironmentStatus
-
-    return teams.annotate(
-        committed_usd=Sum(
-            "environments__monthly_cost_usd", filter=Q(environments__status=EnvironmentStatus.ACTIVE)
-        )
-    )
-
-
 @dataclass(frozen=True)
 class PlanCost:
     monthly: Decimal | None  # None when some resource is unpriced
@@ -149,9 +128,10 @@ class PlanCost:
     estimate: dict[str, Any]
 
 
-def request_plan_cost(*, request: Any, plan_run: Any) -> PlanCost:
+def request_plan_cost(*, request: Any, plan_run: Any, committed: Decimal) -> PlanCost:
     """Prices a request's plan, its change against the environment's current cost, and whether it
-    takes the team over its monthly budget (an incomplete estimate never counts as within it)."""
+    takes the team over its monthly budget (an incomplete estimate never counts as within it).
+    `committed` is the team's current monthly spend (environments.selectors.team_committed_spend)."""
     result = plan_estimate(
         version=request.blueprint_version, plan_json=plan_run.plan_json or {}, region=request.region
     )
@@ -165,7 +145,6 @@ def request_plan_cost(*, request: Any, plan_run: Any) -> PlanCost:
     monthly = money(result.total_monthly_usd) if complete else None
     delta = (monthly - current) if monthly is not None else None
     budget = request.team.monthly_budget_usd
-    committed = team_committed_spend(request.team)
     over_budget = bool(budget) and (delta is None or committed + delta > budget)
     label = (
         f"${monthly:,.2f}/month ({'+' if delta >= 0 else '-'}${abs(delta):,.2f}/month)"
@@ -179,8 +158,6 @@ def request_plan_cost(*, request: Any, plan_run: Any) -> PlanCost:
 
 def cost_range(version: Any) -> dict[str, Any]:
     """The catalog card's range: the cheapest tier with small usage to prod with large usage."""
-    from blueprints.inputs import validate_inputs
-
     region = "us-east-1" if version.blueprint.runtime == "aws" else ""
     low_inputs = validate_inputs(version.as_spec(), {"name": "range", "tier": "dev", "region": region})
     high_inputs = validate_inputs(version.as_spec(), {"name": "range", "tier": "prod", "region": region})
@@ -197,8 +174,6 @@ def cost_range(version: Any) -> dict[str, Any]:
 def custom_usage(version: Any, base: str, overrides: dict[str, str]) -> dict[str, float]:
     """A usage profile with some quantities replaced by the user's own numbers. Unknown names,
     negative, non-finite or absurd numbers are refused with a message naming the valid ones."""
-    import math
-
     profile = usage_profile(version, base)
     for name, raw in overrides.items():
         if name not in profile:
@@ -218,3 +193,25 @@ def custom_usage(version: Any, base: str, overrides: dict[str, str]) -> dict[str
 
 
 MAX_USAGE = 1e13  # more than a trillion requests or GB a month is a typo, not a forecast
+
+
+def cost_panel(version: Any, result: ValidatedInputs, options: dict[str, Any]) -> dict[str, Any]:
+    """The live estimate for the form; a value the estimator cannot use gives a message, not $0."""
+    if options.get("usage_error"):
+        return {"error": options["usage_error"]}
+    try:
+        estimate = form_estimate(
+            version=version,
+            inputs=result,
+            profile=options["profile"],
+            free_tier=options["free_tier"],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        return {"error": f"Fix the highlighted fields to see the estimate ({exc})."}
+    data = estimate.to_dict()
+    top = max(data["by_service"].values(), default=0) or 1
+    data["chart"] = [
+        {"service": name, "usd": usd, "pct": round(100 * usd / top, 1)}
+        for name, usd in data["by_service"].items()
+    ]
+    return data

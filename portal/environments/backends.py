@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 
 from portal.environments.models import Environment
+from portal.environments.services import environment_state_password
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ def backend_config(environment: Environment) -> tuple[str, dict[str, str]]:
                 }
             )
         return "s3", config
-    from portal.environments.services import environment_state_password
-
     address = f"{settings.PORTAL_INTERNAL_URL}/state/{environment.pk}"
     return "http", {
         "address": address,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -15,8 +17,14 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import MachineImage
 from portal.core.crypto import decrypt_json, encrypt_json
-from portal.environments.models import Environment, StateLock, StateVersion
-from portal.runs.models import ACTIVE_STATUSES, Run
+from portal.environments.models import (
+    DriftStatus,
+    Environment,
+    EnvironmentEstimate,
+    EnvironmentStatus,
+    StateLock,
+    StateVersion,
+)
 
 
 class StateLocked(Exception):
@@ -84,8 +92,18 @@ def state_latest(environment: Environment) -> bytes | None:
     return str(decrypt_json(version.state)).encode()
 
 
-def _active_run(environment: Environment) -> Run | None:
-    return Run.objects.filter(environment=environment, status__in=ACTIVE_STATUSES).first()
+# The runs app sits above this one; it registers how to find an environment's active run (its
+# AppConfig.ready), so a state lock or version is tagged with the run that wrote it.
+_active_run_lookup: Callable[[Environment], Any] = lambda environment: None  # noqa: E731
+
+
+def active_run_lookup_register(lookup: Callable[[Environment], Any]) -> None:
+    global _active_run_lookup
+    _active_run_lookup = lookup
+
+
+def _active_run(environment: Environment) -> Any:
+    return _active_run_lookup(environment)
 
 
 @transaction.atomic
@@ -148,3 +166,54 @@ def state_force_unlock(*, environment: Environment, actor: Any, ip: str | None =
     )
     lock.delete()
     return True
+
+
+def state_locks_release(*, environment_id: int, run_id: int, untagged_too: bool) -> None:
+    """Removes the state lock a finished run held; with `untagged_too`, also a lock taken by its
+    Terraform before the LOCK handler could tag it (a failed or killed run must not leave one)."""
+    StateLock.objects.filter(environment_id=environment_id, run_id=run_id).delete()
+    if untagged_too:
+        StateLock.objects.filter(environment_id=environment_id, run__isnull=True).delete()
+
+
+def environment_applied(*, environment_id: int, destroyed: bool, outputs: dict[str, Any]) -> None:
+    """An apply succeeded: the environment is active with these outputs, or destroyed."""
+    environment = Environment.objects.get(pk=environment_id)
+    if destroyed:
+        environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
+    else:
+        environment.status, environment.outputs = EnvironmentStatus.ACTIVE, outputs
+    environment.save(update_fields=["status", "outputs", "updated_at"])
+
+
+def environment_drift_record(*, environment_id: int, drifted: bool | None, changes: list[Any]) -> None:
+    """Stores a drift check's result; `drifted=None` means the check itself failed."""
+    fields: dict[str, Any] = {"drift_checked_at": timezone.now()}
+    if drifted is None:
+        fields["drift_status"] = DriftStatus.ERROR
+    else:
+        fields.update(
+            drift_status=DriftStatus.DRIFTED if drifted else DriftStatus.IN_SYNC, drift_changes=changes
+        )
+    Environment.objects.filter(pk=environment_id).update(**fields)
+
+
+def environment_cost_record(
+    *,
+    environment: Environment,
+    monthly_cost_usd: Decimal | None,
+    cost_estimate: dict[str, Any],
+    blueprint_version: Any = None,
+    inputs: dict[str, Any] | None = None,
+    secret_inputs: str | None = None,
+) -> None:
+    """After a request's apply: the environment's cost is that of the applied plan; an update
+    also leaves it running the blueprint version and inputs the update planned."""
+    environment.monthly_cost_usd = monthly_cost_usd
+    if blueprint_version is not None:
+        environment.blueprint_version = blueprint_version
+        environment.inputs, environment.secret_inputs = inputs or {}, secret_inputs or ""
+    environment.save()
+    EnvironmentEstimate.objects.update_or_create(
+        environment=environment, defaults={"cost_estimate": cost_estimate}
+    )

@@ -6,7 +6,6 @@ app_name = "environments"
 urlpatterns = [
     path("", views.environment_list, name="list"),
     path("<int:pk>/", views.environment_detail, name="detail"),
-    path("<int:pk>/drift-check/", views.environment_drift_check, name="drift-check"),
     path("<int:pk>/force-unlock/", views.environment_force_unlock, name="force-unlock"),
     path("<int:pk>/state/<int:version_pk>/", views.state_version_download, name="state-download"),
 ]

@@ -1,28 +1,29 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.services import audit_record, client_ip
+from portal.catalog.display import input_rows, output_rows
 from portal.core.crypto import decrypt_json
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
-from portal.core.permissions import platform_admin_required
+from portal.core.permissions import can_download_state, can_force_unlock, permission_required
 from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, StateLock
+from portal.environments.progress import status_display, with_progress
 from portal.environments.selectors import environment_list as environment_list_query
 from portal.environments.services import state_force_unlock
-from portal.runs.models import RunKind
-from portal.runs.services import RunConflict, run_enqueue
 
 
 @require_GET
 def environment_list(request: HttpRequest) -> HttpResponse:
     return list_page(
         request,
-        queryset=environment_list_query(user=request.user).defer(
-            *ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS
+        queryset=with_progress(
+            environment_list_query(user=request.user).defer(*ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS)
         ),
         filterset_class=EnvironmentFilterSet,
         template="environments/environment_list.html",
@@ -31,12 +32,25 @@ def environment_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    environment = get_object_or_404(environment_list_query(user=request.user), pk=pk)
+    environment = get_object_or_404(with_progress(environment_list_query(user=request.user)), pk=pk)
+    status_class, status_label = status_display(environment)
     return render(
         request,
         "environments/environment_detail.html",
         {
             "environment": environment,
+            "status_class": status_class,
+            "status_label": status_label,
+            "inputs": input_rows(
+                environment.blueprint_version,
+                environment.inputs,
+                [
+                    f.name
+                    for f in environment.blueprint_version.fields
+                    if f.sensitive and environment.secret_inputs
+                ],
+            ),
+            "outputs": output_rows(environment.outputs),
             "runs": environment.runs.select_related("created_by")[:20],
             "state_versions": environment.state_versions.select_related("run")[:20],
             "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),
@@ -45,24 +59,7 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def environment_drift_check(request: HttpRequest, pk: int) -> HttpResponse:
-    environment = get_object_or_404(environment_list_query(user=request.user), pk=pk)
-    try:
-        run = run_enqueue(
-            kind=RunKind.DRIFT,
-            actor=request.user,
-            environment=environment,
-            reason="Drift check requested",
-            ip=client_ip(request),
-        )
-    except RunConflict as exc:
-        messages.error(request, str(exc))
-        return redirect("environments:detail", pk=pk)
-    return redirect("runs:detail", pk=run.pk)
-
-
-@require_POST
-@platform_admin_required
+@permission_required(can_force_unlock, "Only platform admins may force-unlock a state.")
 def environment_force_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     environment = get_object_or_404(Environment, pk=pk)
     if state_force_unlock(environment=environment, actor=request.user, ip=client_ip(request)):
@@ -73,12 +70,10 @@ def environment_force_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@platform_admin_required
+@permission_required(can_download_state, "Only platform admins may download state versions.")
 def state_version_download(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
     environment = get_object_or_404(Environment, pk=pk)
     version = get_object_or_404(environment.state_versions, pk=version_pk)
-    from django.db import transaction
-
     with transaction.atomic():
         audit_record(
             actor=request.user,

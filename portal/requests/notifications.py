@@ -1,5 +1,10 @@
-"""Email (and an optional Slack-compatible webhook) about requests. Sent after the transaction
-commits, so nobody hears of a change that rolled back, and a mail failure never undoes one."""
+"""Email (and an optional Slack-compatible webhook) about requests.
+
+A service calls notify_*; once its transaction commits, the message is handed to a Celery task
+(`portal.notification_send`, sent by name), so nobody hears of a change that rolled back, and a
+slow or failing mail server never holds up or undoes an HTTP request. The task calls
+notification_deliver.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
-from portal.accounts.models import Membership, Role
+from portal.accounts.models import Membership
+from portal.celery import app as celery_app
+from portal.core.permissions import approver_membership_q
+from portal.core.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -22,39 +30,51 @@ def _link(request: Any) -> str:
     return settings.PORTAL_BASE_URL + reverse("requests:detail", args=[request.pk])
 
 
+def notification_deliver(*, subject: str, body: str, recipients: list[str]) -> None:
+    """Sends one notification by email and to the webhook. Failures are logged, never raised."""
+    if recipients:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception as exc:  # SMTP down: log it; the request itself is fine
+            log.warning("could not email %s: %s", recipients, exc)
+    if settings.SLACK_WEBHOOK_URL:
+        payload = json.dumps({"text": f"{subject}\n{body}"}).encode()
+        req = urllib.request.Request(  # noqa: S310 - settings only allow http(s) URLs
+            settings.SLACK_WEBHOOK_URL,
+            data=payload,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(req, timeout=5).close()  # noqa: S310
+        except OSError as exc:
+            log.warning("Slack webhook failed: %s", exc)
+
+
+def notification_queue(*, subject: str, body: str, recipients: list[str]) -> None:
+    """Sends the notification task to a worker; with the broker down, the notification is logged
+    and dropped (the request it is about is unaffected)."""
+    try:
+        celery_app.send_task(
+            "portal.notification_send", kwargs={"subject": subject, "body": body, "recipients": recipients}
+        )
+    except Exception as exc:
+        log.warning("could not queue the notification %r (%s)", subject, exc)
+
+
 def _send(subject: str, body: str, recipients: list[str]) -> None:
     recipients = sorted({r for r in recipients if r})
-
-    def deliver() -> None:
-        if recipients:
-            try:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-            except Exception as exc:  # SMTP down: log it; the request itself is fine
-                log.warning("could not email %s: %s", recipients, exc)
-        if settings.SLACK_WEBHOOK_URL:
-            payload = json.dumps({"text": f"{subject}\n{body}"}).encode()
-            req = urllib.request.Request(  # noqa: S310 - settings only allow http(s) URLs
-                settings.SLACK_WEBHOOK_URL,
-                data=payload,
-                headers={"Content-Type": "application/json"},
-            )
-            try:
-                urllib.request.urlopen(req, timeout=5).close()  # noqa: S310
-            except OSError as exc:
-                log.warning("Slack webhook failed: %s", exc)
-
-    transaction.on_commit(deliver)
+    transaction.on_commit(lambda: notification_queue(subject=subject, body=body, recipients=recipients))
 
 
 def approver_emails(request: Any) -> list[str]:
-    """The team's approvers, plus platform admins when the policy needs one, minus the requester."""
+    """Whom to ask: everyone who may decide (portal.core.permissions.approver_membership_q) except
+    the requester; platform admins from outside the team only when the policy needs one or a
+    budget approver."""
     needs = " ".join(request.policy_decision.get("needs", []))
-    people = Membership.objects.filter(team=request.team, role=Role.APPROVER)
-    emails = list(people.exclude(user=request.requester).values_list("user__email", flat=True))
-    if "platform admin" in needs or "budget approver" in needs:
-        admins = Membership.objects.filter(role=Role.PLATFORM_ADMIN).exclude(user=request.requester)
-        emails += list(admins.values_list("user__email", flat=True))
-    return emails
+    people = Membership.objects.filter(approver_membership_q(request.team_id)).exclude(user=request.requester)
+    if "platform admin" not in needs and "budget approver" not in needs:
+        people = people.filter(team_id=request.team_id).exclude(role=Role.PLATFORM_ADMIN)
+    return list(people.values_list("user__email", flat=True).distinct())
 
 
 def notify_approvers(request: Any) -> None:

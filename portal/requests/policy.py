@@ -121,9 +121,10 @@ def evaluate(policy: PolicySpec, facts: RequestFacts, approvals: list[ApprovalFa
     eligible = [a for a in counted.values() if a.is_team_approver or a.is_platform_admin]
     required = max(policy.required_approvals, 1)
     if len(eligible) < required:
+        missing = required - len(eligible)
         needs.append(
-            f"{required - len(eligible)} more approval(s) from the team's approvers "
-            f"({required} distinct people in all)"
+            f"{missing} more approval{'s' if missing != 1 else ''} from the team's approvers"
+            + (f" ({required} distinct people in all)" if required > 1 else "")
         )
     if policy.require_platform_admin and not any(a.is_platform_admin for a in eligible):
         needs.append("an approval from a platform admin")

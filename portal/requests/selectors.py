@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
 
-from portal.accounts.selectors import AnyUser, user_team_scope
-from portal.requests.models import EnvironmentRequest
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from portal.accounts.selectors import AnyUser
+from portal.core.permissions import approvable_requests, visible_team_ids
+from portal.requests.models import EnvironmentRequest, RequestState
+from portal.runs.models import Run, RunKind
 
 
 def request_list(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
     requests = EnvironmentRequest.objects.select_related("team", "requester", "blueprint_version__blueprint")
-    teams = user_team_scope(user)
-    return requests if teams is None else requests.filter(team__in=teams)
+    team_ids = visible_team_ids(user)  # None: every team, so no filter at all
+    return requests if team_ids is None else requests.filter(team_id__in=team_ids)
 
 
 def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
-    """Requests waiting for a decision this user may give: their team's (as approver or budget
-    approver) or any team's (as platform admin), never their own."""
-    from django.db.models import Q
-
-    from portal.accounts.models import Membership, Role
-    from portal.requests.models import RequestState
-
+    """Requests waiting for a decision this user may give (portal.core.permissions.can_approve)
+    and has not given yet."""
     if not user.is_authenticated:
         return EnvironmentRequest.objects.none()
-    waiting = EnvironmentRequest.objects.filter(state=RequestState.AWAITING_APPROVAL).exclude(requester=user)
-    if Membership.objects.filter(user=user, role=Role.PLATFORM_ADMIN).exists():
-        scoped = waiting
-    else:
-        teams = Membership.objects.filter(user=user).filter(Q(role=Role.APPROVER) | Q(budget_approver=True))
-        scoped = waiting.filter(team__in=teams.values("team"))
+    waiting = EnvironmentRequest.objects.filter(state=RequestState.AWAITING_APPROVAL)
     return (
-        scoped.exclude(approvals__approver=user, approvals__voided_at__isnull=True)
+        approvable_requests(user, waiting)
+        .exclude(approvals__approver=user, approvals__voided_at__isnull=True)
         .select_related("team", "requester", "blueprint_version__blueprint", "plan_run")
         .order_by("awaiting_since", "id")
     )
@@ -42,3 +37,40 @@ def approval_queue_counts(queue: QuerySet[EnvironmentRequest]) -> dict[str, int]
     from django.db.models import Count, Q
 
     return queue.order_by().aggregate(total=Count("pk"), over_budget=Count("pk", filter=Q(over_budget=True)))
+
+
+# What a pending environment (never applied) is waiting on, from its latest request's state.
+PENDING_LABELS = {
+    RequestState.DRAFT: ("pending", "Draft (not submitted)"),
+    RequestState.PLANNING: ("planning", "Planning"),
+    RequestState.AWAITING_APPROVAL: ("awaiting_approval", "Awaiting approval"),
+    RequestState.APPROVED: ("applying", "Applying"),
+    RequestState.APPLYING: ("applying", "Applying"),
+    RequestState.REJECTED: ("rejected", "Rejected (not applied)"),
+    RequestState.CANCELLED: ("cancelled", "Cancelled (not applied)"),
+    RequestState.EXPIRED: ("expired", "Expired (not applied)"),
+}
+
+
+def environment_progress_annotate(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Annotates each environment with its latest request's state and latest run's kind
+    (registered with portal.environments.progress)."""
+    return queryset.annotate(
+        latest_request_state=Subquery(
+            EnvironmentRequest.objects.filter(environment=OuterRef("pk"))
+            .order_by("-created_at", "-pk")
+            .values("state")[:1]
+        ),
+        latest_run_kind=Subquery(
+            Run.objects.filter(environment=OuterRef("pk")).order_by("-created_at", "-pk").values("kind")[:1]
+        ),
+    )
+
+
+def environment_progress_label(environment: Any) -> tuple[str, str] | None:
+    """(badge class, label) of a pending environment, from `environment_progress_annotate`."""
+    state = getattr(environment, "latest_request_state", None)
+    if state == RequestState.FAILED:
+        kind = getattr(environment, "latest_run_kind", None)
+        return "failed", "Apply failed" if kind == RunKind.APPLY else "Plan failed"
+    return PENDING_LABELS.get(state) if state else None

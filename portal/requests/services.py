@@ -1,7 +1,9 @@
-"""Writes for environment requests."""
+"""Writes for environment requests. Every state change goes through
+portal.requests.states.request_transition; who may do what is asked of portal.core.permissions."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -9,14 +11,27 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from blueprints.inputs import ValidatedInputs, sensitive_names
-from portal.accounts.models import Membership, Role, Team
+from portal.accounts.models import Membership, Team
 from portal.audit.services import audit_record
 from portal.catalog.models import BlueprintVersion
+from portal.catalog.toolchain import toolchain_guard
 from portal.core.crypto import decrypt_json, encrypt_json
+from portal.core.permissions import (
+    approver_capacity,
+    can_approve,
+    can_break_glass,
+    can_cancel_request,
+    can_replan,
+    can_request,
+    can_request_destroy,
+    can_submit_request,
+)
+from portal.costs.services import request_plan_cost
+from portal.environments.selectors import team_committed_spend
+from portal.environments.services import environment_cost_record, environment_create
 from portal.requests.models import (
     Approval,
     ApprovalPolicy,
@@ -35,9 +50,14 @@ from portal.requests.policy import (
     RequestFacts,
     evaluate,
 )
+from portal.requests.states import CLOSED_STATES, IllegalTransition, request_transition, transition_check
+from portal.runs.models import RunKind, RunStatus
+from portal.runs.services import RunConflict, run_enqueue
+
+log = logging.getLogger(__name__)
 
 
-class RequestNotAwaiting(Exception):
+class RequestNotAwaiting(IllegalTransition):
     """The request is not in a state that allows this step."""
 
 
@@ -66,7 +86,7 @@ def environment_request_create(
     """
     if not inputs.ok:
         raise InvalidInputs(inputs.errors)
-    if not Membership.objects.filter(user=requester, team=team).exists():
+    if not can_request(requester, team):
         raise PermissionDenied("You can only request environments for your own teams.")
     if environment is not None and (environment.team_id != team.pk or environment.name != inputs.name):
         raise PermissionDenied("An update keeps the environment's team and name.")
@@ -111,7 +131,7 @@ def environment_destroy_request(
     *, requester: Any, environment: Any, reason: str = "", ip: str | None = None
 ) -> EnvironmentRequest:
     """Drafts a request to destroy an environment (its plan is a destroy plan)."""
-    if not Membership.objects.filter(user=requester, team=environment.team).exists():
+    if not can_request_destroy(requester, environment):
         raise PermissionDenied("Only the owning team can ask to destroy this environment.")
     request = EnvironmentRequest.objects.create(
         kind=RequestKind.DESTROY,
@@ -139,15 +159,10 @@ def environment_destroy_request(
     return request
 
 
-def _request_event(request: EnvironmentRequest, state: str, actor: Any, note: str) -> None:
-    request.state = state
-    request.save(update_fields=["state", "updated_at"])
-    RequestEvent.objects.create(request=request, state=state, actor=actor, note=note)
-
-
 def _queue_plan(
     request: EnvironmentRequest,
     *,
+    move: str,
     actor: Any,
     ip: str | None,
     reason: str,
@@ -157,9 +172,7 @@ def _queue_plan(
 ) -> Any:
     """Queues the request's plan (a destroy plan for a destroy request); `note` and `summary` name
     the run as {run}. Call inside the caller's transaction, with the request row locked."""
-    from portal.runs.models import RunKind
-    from portal.runs.services import run_enqueue
-
+    transition_check(request, move)
     run = run_enqueue(
         kind=RunKind.PLAN,
         actor=actor,
@@ -169,7 +182,7 @@ def _queue_plan(
         reason=reason,
         ip=ip,
     )
-    _request_event(request, RequestState.PLANNING, actor, note.format(run=run.pk))
+    request_transition(request, move, actor=actor, note=note.format(run=run.pk))
     audit_record(actor=actor, action=action, target=request, ip=ip, summary=summary.format(run=run.pk))
     return run
 
@@ -177,20 +190,17 @@ def _queue_plan(
 @transaction.atomic
 def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> Any:
     """Draft → planning: creates the environment (for a create request) and queues its plan."""
-    from portal.environments.services import environment_create
-
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
-    if request.requester_id != actor.pk:
+    if not can_submit_request(actor, request):
         raise PermissionDenied("Only the requester can submit this request.")
-    if request.state != RequestState.DRAFT:
-        raise PermissionDenied(
-            f"Request #{request.pk} is {request.get_state_display().lower()}, not a draft."
-        )
+    transition_check(request, "submit")
+    toolchain_guard(version=request.blueprint_version)  # refuses what this installation cannot run
     if request.environment_id is None:
         request.environment = environment_create(request=request, actor=actor)
         request.save(update_fields=["environment"])
     run = _queue_plan(
         request,
+        move="submit",
         actor=actor,
         ip=ip,
         reason=f"Plan for request #{request.pk}",
@@ -201,38 +211,40 @@ def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: s
     return run
 
 
+def request_run_ended(sender: Any, *, run: Any, **kwargs: Any) -> None:
+    """Receiver of portal.runs.signals.run_ended (connected in RequestsConfig.ready)."""
+    if run.request_id:
+        request_run_finished(request_id=run.request_id, run=run)
+
+
 def request_run_finished(*, request_id: int, run: Any) -> None:
     """Moves a request along when one of its runs ends (called inside the run's final transaction)."""
-    from portal.environments.models import EnvironmentEstimate
-    from portal.runs.models import RunKind, RunStatus
-
     request = EnvironmentRequest.objects.select_for_update().get(pk=request_id)
     if run.kind == RunKind.PLAN and request.state == RequestState.PLANNING:
         if run.status == RunStatus.SUCCEEDED:
             request_plan_ready(request=request, plan_run=run)
         else:
-            _request_event(
-                request, RequestState.FAILED, None, f"Plan run #{run.pk} {run.status}: {run.error}"
+            request_transition(
+                request, "plan_failed", actor=None, note=f"Plan run #{run.pk} {run.status}: {run.error}"
             )
             notify_requester(request, f"the plan failed: {run.error}")
     elif run.kind in (RunKind.APPLY, RunKind.DESTROY) and request.state == RequestState.APPLYING:
         done = run.status == RunStatus.SUCCEEDED
         if done and request.environment is not None:
-            environment = request.environment
             destroyed = run.kind == RunKind.DESTROY
-            environment.monthly_cost_usd = Decimal(0) if destroyed else request.monthly_cost_usd
-            if request.kind == RequestKind.UPDATE:  # the environment now runs what the update planned
-                environment.blueprint_version = request.blueprint_version
-                environment.inputs, environment.secret_inputs = request.inputs, request.secret_inputs
-            environment.save()
-            EnvironmentEstimate.objects.update_or_create(
-                environment=environment,
-                defaults={"cost_estimate": {} if destroyed else request.plan_estimate},
+            update = request.kind == RequestKind.UPDATE  # the environment now runs what the update planned
+            environment_cost_record(
+                environment=request.environment,
+                monthly_cost_usd=Decimal(0) if destroyed else request.monthly_cost_usd,
+                cost_estimate={} if destroyed else request.plan_estimate,
+                blueprint_version=request.blueprint_version if update else None,
+                inputs=request.inputs if update else None,
+                secret_inputs=request.secret_inputs if update else None,
             )
         note = f"{run.get_kind_display()} run #{run.pk} {run.status}" + (
             f": {run.error}" if run.error else "."
         )
-        _request_event(request, RequestState.DONE if done else RequestState.FAILED, None, note)
+        request_transition(request, "apply_done" if done else "apply_failed", actor=None, note=note)
         audit_record(
             actor=None,
             action="request.applied" if done else "request.apply_failed",
@@ -274,15 +286,11 @@ def _policy_spec(policy: ApprovalPolicy) -> PolicySpec:
 
 
 def _approval_fact(request: EnvironmentRequest, approval: Approval) -> ApprovalFact:
-    memberships = list(Membership.objects.filter(user_id=approval.approver_id))
-    admin = any(m.role == Role.PLATFORM_ADMIN for m in memberships)
+    memberships = Membership.objects.filter(user_id=approval.approver_id)
     return ApprovalFact(
         approver_id=approval.approver_id,
-        is_team_approver=any(m.team_id == request.team_id and m.role == Role.APPROVER for m in memberships),
-        is_platform_admin=admin,
-        is_budget_approver=admin
-        or any(m.team_id == request.team_id and m.budget_approver for m in memberships),
         break_glass=approval.break_glass,
+        **approver_capacity(memberships, request.team_id),
     )
 
 
@@ -305,9 +313,7 @@ def request_decision(request: EnvironmentRequest) -> Decision:
 def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
     """A plan succeeded: price it, bind or void approvals, apply the policy, and either queue the
     apply (automatic approval) or wait for approvers."""
-    from portal.costs.services import request_plan_cost
-
-    cost = request_plan_cost(request=request, plan_run=plan_run)
+    cost = request_plan_cost(request=request, plan_run=plan_run, committed=team_committed_spend(request.team))
     request.plan_run = plan_run
     request.monthly_cost_usd, request.cost_delta_usd, request.over_budget = (
         cost.monthly,
@@ -347,11 +353,11 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
     }
     request.save()
     RequestEstimates.objects.update_or_create(request=request, defaults={"plan_estimate": cost.estimate})
-    _request_event(
+    request_transition(
         request,
-        RequestState.AWAITING_APPROVAL,
-        None,
-        f"Plan run #{plan_run.pk}: +{plan_run.plan_add} ~{plan_run.plan_change} -{plan_run.plan_destroy}"
+        "plan_ready",
+        actor=None,
+        note=f"Plan run #{plan_run.pk}: +{plan_run.plan_add} ~{plan_run.plan_change} -{plan_run.plan_destroy}"
         + (f", {cost.label}." if cost.label else "."),
     )
     audit_record(
@@ -367,11 +373,8 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
 
 
 def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Decision) -> None:
-    from portal.runs.models import RunKind
-    from portal.runs.services import run_enqueue
-
     how = "automatically" if decision.automatic else ("by break-glass" if decision.break_glass else "")
-    _request_event(request, RequestState.APPROVED, actor, f"Approved {how}".strip() + ".")
+    request_transition(request, "approve", actor=actor, note=f"Approved {how}".strip() + ".")
     audit_record(
         actor=actor,
         action="request.approved",
@@ -387,22 +390,18 @@ def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Deci
         plan_run=request.plan_run,
         reason=f"Apply approved plan of request #{request.pk}",
     )
-    _request_event(request, RequestState.APPLYING, actor, f"{run.get_kind_display()} run #{run.pk} queued.")
+    request_transition(
+        request, "start_apply", actor=actor, note=f"{run.get_kind_display()} run #{run.pk} queued."
+    )
     notify_requester(request, f"approved; {run.get_kind_display().lower()} run #{run.pk} queued")
 
 
 def _check_approver(request: EnvironmentRequest, approver: Any) -> None:
-    if approver.pk == request.requester_id:
-        raise PermissionDenied("You cannot approve or reject your own request.")
-    memberships = Membership.objects.filter(user=approver)
-    if (
-        not memberships.filter(role=Role.PLATFORM_ADMIN).exists()
-        and not memberships.filter(team_id=request.team_id)
-        .filter(Q(role=Role.APPROVER) | Q(budget_approver=True))
-        .exists()
-    ):
+    if not can_approve(approver, request):
         raise PermissionDenied(
-            f"Only {request.team}'s approvers or a platform admin can decide on this request."
+            "You cannot approve or reject your own request."
+            if approver.pk == request.requester_id
+            else f"Only {request.team}'s approvers or a platform admin can decide on this request."
         )
 
 
@@ -435,8 +434,7 @@ def approval_grant(
     _check_approver(request, approver)
     if request.approvals.filter(approver=approver, voided_at__isnull=True).exists():
         raise PermissionDenied("You have already decided on this plan; one person counts once.")
-    is_admin = Membership.objects.filter(user=approver, role=Role.PLATFORM_ADMIN).exists()
-    if break_glass_reason.strip() and not is_admin:
+    if break_glass_reason.strip() and not can_break_glass(approver, request):
         raise PermissionDenied("Only a platform admin can approve by break-glass.")
     approval = Approval.objects.create(
         request=request,
@@ -498,7 +496,7 @@ def approval_reject(
         changes_sha256=request.plan_run.changes_sha256,
         monthly_cost_usd=request.monthly_cost_usd,
     )
-    _request_event(request, RequestState.REJECTED, approver, f"Rejected: {approval.comment}")
+    request_transition(request, "reject", actor=approver, note=f"Rejected: {approval.comment}")
     audit_record(
         actor=approver,
         action="request.rejected",
@@ -515,20 +513,15 @@ def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = 
     """Plans again (a stale plan, or drift since). Approvals survive only if the changes are identical."""
 
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
-    if (
-        request.requester_id != actor.pk
-        and not Membership.objects.filter(user=actor, role=Role.PLATFORM_ADMIN).exists()
-    ):
+    if not can_replan(actor, request):
         raise PermissionDenied("Only the requester or a platform admin can re-plan.")
-    if (
-        request.state not in (RequestState.AWAITING_APPROVAL, RequestState.FAILED)
-        or request.environment is None
-    ):
-        raise RequestNotAwaiting(
-            f"{request} cannot be re-planned while {request.get_state_display().lower()}."
-        )
+    transition_check(request, "replan")
+    if request.environment is None:
+        raise RequestNotAwaiting(f"{request} has no environment to plan (it was never submitted).")
+    toolchain_guard(version=request.blueprint_version)
     run = _queue_plan(
         request,
+        move="replan",
         actor=actor,
         ip=ip,
         reason=f"Re-plan of request #{request.pk}",
@@ -542,13 +535,9 @@ def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = 
 @transaction.atomic
 def request_cancel(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> None:
     request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
-    if request.requester_id != actor.pk:
+    if not can_cancel_request(actor, request):
         raise PermissionDenied("Only the requester can cancel this request.")
-    if request.state not in (RequestState.DRAFT, RequestState.AWAITING_APPROVAL):
-        raise RequestNotAwaiting(
-            f"{request} cannot be cancelled while {request.get_state_display().lower()}."
-        )
-    _request_event(request, RequestState.CANCELLED, actor, "Cancelled by the requester.")
+    request_transition(request, "cancel", actor=actor, note="Cancelled by the requester.")
     audit_record(
         actor=actor,
         action="request.cancelled",
@@ -570,7 +559,7 @@ def requests_expire(*, now: Any = None) -> int:
             request = EnvironmentRequest.objects.select_for_update().get(pk=pk)
             if request.state != RequestState.AWAITING_APPROVAL:
                 continue
-            _request_event(request, RequestState.EXPIRED, None, "Expired while awaiting approval.")
+            request_transition(request, "expire", actor=None, note="Expired while awaiting approval.")
             audit_record(
                 actor=None,
                 action="request.expired",
@@ -580,3 +569,49 @@ def requests_expire(*, now: Any = None) -> int:
             notify_requester(request, "expired without a decision")
             expired += 1
     return expired
+
+
+def environment_expired_destroy_request(
+    sender: Any, *, environment: Any, **kwargs: Any
+) -> EnvironmentRequest | None:
+    """Receiver of portal.environments.signals.environment_expired (connected in
+    RequestsConfig.ready): opens a destroy request with its destroy plan, unless one is already in
+    progress or the environment is busy (the next expiry pass tries again). Returns the request."""
+    if environment.requests.filter(kind=RequestKind.DESTROY).exclude(state__in=CLOSED_STATES).exists():
+        return None
+    try:
+        with transaction.atomic():
+            request = EnvironmentRequest.objects.create(
+                kind=RequestKind.DESTROY,
+                state=RequestState.DRAFT,
+                team=environment.team,
+                requester=environment.owner,
+                blueprint_version=environment.blueprint_version,
+                environment_name=environment.name,
+                tier=environment.tier,
+                region=environment.region,
+                inputs=environment.inputs,
+                environment=environment,
+                reason="Expired (TTL reached).",
+            )
+            RequestEvent.objects.create(request=request, state=request.state, note="Opened at expiry.")
+            audit_record(
+                actor=None,
+                action="environment.expired",
+                target=environment,
+                summary=f"{environment} reached its expiry; destroy request #{request.pk} opened.",
+            )
+            _queue_plan(
+                request,
+                move="submit",
+                actor=None,
+                ip=None,
+                reason=f"Destroy plan for expired {environment}",
+                action="request.submitted",
+                note="Destroy plan run #{run} queued.",
+                summary=f"{request} submitted at expiry; destroy plan run #{{run}} queued.",
+            )
+    except RunConflict:
+        log.info("%s is busy; its destroy plan is queued by the next expiry pass", environment)
+        return None
+    return request

@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit.services import client_ip
+from portal.catalog.display import input_rows, value_text
+from portal.catalog.toolchain import BlueprintNotRunnable, version_readiness
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
-from portal.costs.services import team_committed_spend
-from portal.environments.selectors import environment_list
+from portal.environments.selectors import environment_list, team_committed_spend
 from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
 from portal.requests.selectors import approval_queue as approval_queue_query
 from portal.requests.selectors import approval_queue_counts
@@ -28,9 +29,17 @@ from portal.requests.services import (
     request_decision,
     request_replan,
 )
+from portal.requests.states import IllegalTransition, moves_from
 from portal.runs.services import RunConflict, RunNotAllowed
 
-STEP_ERRORS = (PermissionDenied, RunConflict, RunNotAllowed, RequestNotAwaiting)
+STEP_ERRORS = (
+    PermissionDenied,
+    RunConflict,
+    RunNotAllowed,
+    RequestNotAwaiting,
+    IllegalTransition,
+    BlueprintNotRunnable,
+)
 
 
 @require_GET
@@ -89,6 +98,21 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     context = _review_context(env_request)
     context["can_decide"] = approval_queue_query(user=request.user).filter(pk=pk).exists()
+    last_run = env_request.runs.order_by("-created_at", "-pk").first()
+    context["state_label"] = (
+        "Plan failed"
+        if env_request.state == "failed" and last_run is not None and last_run.kind == "plan"
+        else env_request.get_state_display()
+    )
+    version = env_request.blueprint_version
+    if env_request.state == "draft":  # say before the click whether submitting can work here
+        context["readiness"] = version_readiness(version)
+    context["inputs"] = input_rows(version, env_request.inputs, env_request.secret_input_names)
+    labels = {spec.name: spec.label for spec in version.fields}
+    for row in context["diff"]:
+        row["label"] = labels.get(row["name"], row["name"])
+        row["before"], row["after"] = value_text(row["before"]), value_text(row["after"])
+    context["moves"] = moves_from(env_request.state)
     return render(request, "requests/request_detail.html", context)
 
 
@@ -133,7 +157,7 @@ def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: An
 @require_POST
 def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
-        request, pk, environment_request_submit, "Submitted; the plan is running.", actor=request.user
+        request, pk, environment_request_submit, "Submitted: the plan run is queued.", actor=request.user
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+import os
 import shutil
 import time
 import traceback
@@ -22,10 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit.services import audit_record
-from portal.catalog.models import MachineImage
+from portal.catalog.services import machine_image_record
 from portal.core.crypto import decrypt_json, encrypt_json
 from portal.environments.backends import backend_config
-from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
+from portal.environments.models import Environment
+from portal.environments.services import environment_applied, environment_drift_record
 from portal.runs.lifecycle import run_finished
 from portal.runs.models import Run, RunKind, RunLogLine, RunPlanData, RunStatus
 from portal.runs.services import run_claim
@@ -154,8 +156,6 @@ def work_folder_write(
 def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
     """The whole environment of Terraform/Packer: AWS credentials only when the blueprint or the
     S3 state backend needs them, never the portal's own settings."""
-    import os
-
     extra = {"TF_PLUGIN_CACHE_DIR": settings.TF_PLUGIN_CACHE_DIR}
     Path(settings.TF_PLUGIN_CACHE_DIR).mkdir(parents=True, exist_ok=True)
     if runtime == "aws" or settings.STATE_BACKEND == "s3":
@@ -164,8 +164,6 @@ def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
 
 
 def _redactor(secrets: list[str]) -> Redactor:
-    import os
-
     aws = [os.environ[k] for k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if os.environ.get(k)]
     return Redactor(secrets=[*secrets, *aws], patterns=[*DEFAULT_PATTERNS, *settings.REDACT_PATTERNS])
 
@@ -253,14 +251,12 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
     job.sink.note(f"Applying plan of run #{plan_run.pk} (sha256 {plan_run.plan_sha256[:12]}…)")
     job.init()
     _check(job.tf.apply(PLAN_FILE), "terraform apply", job.sink)
-    environment = Environment.objects.get(pk=job.environment.pk)
-    if job.run.kind == RunKind.DESTROY:
-        environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
-    else:
+    destroyed = job.run.kind == RunKind.DESTROY
+    outputs: dict[str, Any] = {}
+    if not destroyed:
         applied = job.tf.applied_outputs
-        environment.outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
-        environment.status = EnvironmentStatus.ACTIVE
-    environment.save(update_fields=["status", "outputs", "updated_at"])
+        outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
+    environment_applied(environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs)
     return {}
 
 
@@ -283,18 +279,12 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
                 {"address": item["address"], "actions": item["actions"], "outside": False}
                 for item in summarize_plan(plan_json).resources
             ]
-        Environment.objects.filter(pk=job.environment.pk).update(
-            drift_status=DriftStatus.DRIFTED if drifted else DriftStatus.IN_SYNC,
-            drift_checked_at=timezone.now(),
-            drift_changes=changes,
-        )
+        environment_drift_record(environment_id=job.environment.pk, drifted=drifted, changes=changes)
         job.sink.note(
             "Drift detected: " + ", ".join(c["address"] for c in changes) if drifted else "No drift."
         )
         return {"drift_detected": drifted}
-    Environment.objects.filter(pk=job.environment.pk).update(
-        drift_status=DriftStatus.ERROR, drift_checked_at=timezone.now()
-    )
+    environment_drift_record(environment_id=job.environment.pk, drifted=None, changes=[])
     _check(result, "terraform plan (drift check)", job.sink)
     return {}
 
@@ -324,7 +314,7 @@ def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: 
     _check(result, "packer build", sink)
     if not artifacts:
         raise RunFailed("packer build succeeded but its manifest lists no artifact.")
-    MachineImage.objects.create(
+    machine_image_record(
         blueprint_version=version,
         run=run,
         artifacts=[{"region": a.region, "image_id": a.image_id} for a in artifacts],

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from portal.audit.services import audit_record
 from portal.celery import app as celery_app
+from portal.runs.lifecycle import run_finished
 from portal.runs.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
+from workers.broker import queued_task_ids
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +126,6 @@ def run_cancel(*, run: Run, actor: Any, ip: str | None = None) -> Run:
             f"Cancelled by {actor} before it started.",
         )
         run.save(update_fields=["status", "finished_at", "error"])
-        from portal.runs.lifecycle import run_finished
-
         run_finished(run)
     else:
         run.cancel_requested = True
@@ -138,8 +138,6 @@ def run_cancel(*, run: Run, actor: Any, ip: str | None = None) -> Run:
 
 def runs_reap(*, now: Any = None) -> list[Run]:
     """Fails running runs whose worker stopped heartbeating, and releases their state locks."""
-    from portal.runs.lifecycle import run_finished
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.RUN_HEARTBEAT_TIMEOUT_S)
     reaped = []
@@ -165,8 +163,6 @@ def runs_reap(*, now: Any = None) -> list[Run]:
 
 def runs_requeue_lost(*, now: Any = None) -> list[Run]:
     """Re-sends queued runs whose message is in no broker queue (lost with a Redis restart)."""
-    from workers.broker import queued_task_ids
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.RUN_REQUEUE_AFTER_S)
     stale = list(Run.objects.filter(status=RunStatus.QUEUED).exclude(enqueued_at__gte=cutoff))

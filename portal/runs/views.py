@@ -7,16 +7,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from portal.accounts.selectors import user_is_platform_admin, user_teams
+from portal.accounts.selectors import user_teams
 from portal.audit.services import client_ip
 from portal.catalog.models import BlueprintVersion, MachineImage
+from portal.catalog.toolchain import run_failure_cause
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, RUN_BLOBS, list_page
+from portal.core.permissions import can_build_image, can_cancel_run
+from portal.environments.selectors import environment_list
 from portal.runs.filtersets import ImageFilterSet, RunFilterSet
 from portal.runs.models import RunKind
 from portal.runs.selectors import run_list as run_list_query
-from portal.runs.services import run_cancel, run_enqueue
+from portal.runs.services import RunConflict, run_cancel, run_enqueue
 
 LOG_PAGE = 500
+CAUSE_SCAN_LINES = 5000
+
+
+def _cause(run) -> str:
+    """One human sentence of why a failed run failed, derived from its log ("" otherwise)."""
+    if run.status not in ("failed", "timed_out"):
+        return ""
+    lines = list(run.log_lines.values_list("message", flat=True)[:CAUSE_SCAN_LINES])
+    return run_failure_cause(run, [*lines, run.error or ""])
 
 
 @require_GET
@@ -44,6 +56,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "last_seq": lines[-1].seq if lines else 0,
             "truncated": run.log_lines_count > LOG_PAGE,
+            "cause": _cause(run),
         },
     )
 
@@ -69,6 +82,7 @@ def run_log(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "last_seq": lines[-1].seq if lines else after,
             "finished": finished,
+            "cause": _cause(run) if finished else "",
         },
     )
     if finished:
@@ -93,10 +107,7 @@ def run_log_download(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 @require_POST
 def run_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(run_list_query(user=request.user), pk=pk)
-    may_cancel = user_is_platform_admin(request.user) or (
-        run.environment is not None and run.environment.team.memberships.filter(user=request.user).exists()
-    )
-    if not may_cancel:
+    if not can_cancel_run(request.user, run):
         raise PermissionDenied("Only the owning team or a platform admin can cancel this run.")
     run_cancel(run=run, actor=request.user, ip=client_ip(request))
     messages.info(request, f"Cancel requested for run #{run.pk}.")
@@ -133,7 +144,7 @@ def image_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def image_build(request: HttpRequest, version_pk: int) -> HttpResponse:
-    if not user_is_platform_admin(request.user):
+    if not can_build_image(request.user):
         raise PermissionDenied("Only platform admins build machine images.")
     version = get_object_or_404(BlueprintVersion, pk=version_pk, metadata__has_key="packer_template")
     run = run_enqueue(
@@ -143,4 +154,22 @@ def image_build(request: HttpRequest, version_pk: int) -> HttpResponse:
         reason=f"Image build of {version}",
         ip=client_ip(request),
     )
+    return redirect("runs:detail", pk=run.pk)
+
+
+@require_POST
+def environment_drift_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queues a drift check of an environment (served at /environments/<pk>/drift-check/)."""
+    environment = get_object_or_404(environment_list(user=request.user), pk=pk)
+    try:
+        run = run_enqueue(
+            kind=RunKind.DRIFT,
+            actor=request.user,
+            environment=environment,
+            reason="Drift check requested",
+            ip=client_ip(request),
+        )
+    except RunConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("environments:detail", pk=pk)
     return redirect("runs:detail", pk=run.pk)

@@ -1,3 +1,16 @@
+// Narrow screens: the header menu collapses behind the "Menu" button. The `js` class on <html> is
+// what lets the CSS hide it, so without JavaScript the menu simply stays open.
+(function () {
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest ? event.target.closest(".nav-toggle") : null;
+    if (!toggle) return;
+    var bar = toggle.closest(".topbar");
+    var open = bar.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+})();
+
 // Shows or hides form rows that depend on another field (blueprint `show_if`), as the user
 // changes that field. Without JavaScript every row stays usable; the server ignores hidden ones.
 (function () {

@@ -61,3 +61,27 @@ def test_aws_blueprint_rejects_unknown_region_and_negative_memory(serverless):
     )
     assert "Unknown region 'mars-1'" in result.errors["region"] and "us-east-1" in result.errors["region"]
     assert "at least" in result.errors[memory_field.name]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "found"),
+    [
+        ("greeting", "hi\x00there", "U+0000 (NUL)"),
+        ("greeting", "hi\nthere", "U+000A (LINE FEED)"),
+        ("greeting", "\x1b[31mred", "U+001B (ESC)"),
+        ("greeting", "del\x7f", "U+007F (DEL)"),
+        ("greeting", "c1\x85c", "U+0085 (control character)"),
+        ("api_token", "tok\x00en", "U+0000 (NUL)"),
+    ],
+)
+def test_control_characters_are_refused_with_a_clear_message(sandbox, field, value, found):
+    result = validate_inputs(sandbox, {"name": "shop-dev", "tier": "dev", field: value})
+    assert f"Must not contain control characters: found {found}" in result.errors[field]
+
+
+def test_a_sensitive_value_may_span_lines_but_a_plain_one_may_not(sandbox):
+    key = "-----BEGIN KEY-----\r\nAAAA\tBBBB\n-----END KEY-----"
+    result = validate_inputs(sandbox, {"name": "shop-dev", "tier": "dev", "api_token": key})
+    assert "api_token" not in result.errors and result.values["api_token"] == key
+    result = validate_inputs(sandbox, {"name": "shop-dev", "tier": "dev", "greeting": "a\tb"})
+    assert "Tabs and line breaks are not allowed here" in result.errors["greeting"]

@@ -65,10 +65,14 @@ def messages(problems: list[Problem]) -> list[str]:
     return [p.message for p in problems]
 
 
-def test_snapshot_is_hashicorp_aws_6_25(schema: dict[str, Any]) -> None:
+def test_snapshot_is_hashicorp_aws_6_66(schema: dict[str, Any]) -> None:
     assert schema["provider"] == "hashicorp/aws"
-    assert schema["provider_version"] == "6.25.0"
-    assert schema["source"] == "npm @cdktf/provider-aws@21.22.1"
+    assert schema["provider_version"] == "6.66.0"
+    assert schema["source"] == "npm @cdktn/provider-aws@25.7.0"
+    # Added in 6.28.0; the public function URLs need it (issue 14).
+    assert schema["resources"]["aws_lambda_permission"]["arguments"]["invoked_via_function_url"] == {
+        "required": False
+    }
     db = schema["resources"]["aws_db_instance"]
     assert db["arguments"]["instance_class"] == {"required": True}
     assert db["arguments"]["db_name"] == {"required": False}

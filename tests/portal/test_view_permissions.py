@@ -65,9 +65,7 @@ def world(sandbox, team, requester, approver, outsider, platform_admin) -> World
     image = MachineImage.objects.create(
         blueprint_version=sandbox, run=image_run, artifacts=[{"region": "", "image_id": "sbx-img-1"}]
     )
-    # As seed_demo makes platform admins: staff, so that the Django admin lets them in.
-    platform_admin.is_staff = platform_admin.is_superuser = True
-    platform_admin.save(update_fields=["is_staff", "is_superuser"])
+    # The Django admin lets platform admins in by their role (no is_staff/is_superuser flags).
     users = {
         "requester": requester,
         "approver": approver,
@@ -244,6 +242,11 @@ CASES = {
         403,
     ),
     "audit-list": Case("get", lambda w: reverse("audit:list"), "platform_admin", 200, "requester", 403),
+    "toolchain": Case("get", lambda w: reverse("toolchain"), "platform_admin", 200, "requester", 403),
+    "toolchain-configure": Case("get", lambda w: reverse("toolchain-configure"), "loner", 200),
+    "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
+    "policy-list": Case("get", lambda w: reverse("policies:list"), "platform_admin", 200, "approver", 403),
+    "policy-test": Case("get", lambda w: reverse("policies:test"), "platform_admin", 200, "approver", 403),
     # The Django admin checks access itself (AdminSite.has_permission) and has its own login page,
     # which is where it sends both anonymous users and signed-in users it refuses.
     "admin-index": Case(

@@ -39,6 +39,7 @@ module "data_bucket" {
 }
 
 resource "aws_kms_key" "replica" {
+  # checkov:skip=CKV2_AWS_64: the default key policy (account root) applies; only S3 replication uses the key, through the replication role's IAM policy
   count                   = var.enable_s3_replication ? 1 : 0
   provider                = aws.replica
   description             = "${var.name}: S3 replica bucket"

@@ -34,6 +34,7 @@ resource "aws_iam_role_policy" "cluster_kms" {
 }
 
 resource "aws_cloudwatch_log_group" "cluster" {
+  # checkov:skip=CKV_AWS_338: retention is the blueprint's log_retention_days field, chosen per tier (days in dev, months in prod); a year of logs is a compliance-tier choice
   name              = "/aws/eks/${var.name}/cluster"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.main.arn
@@ -77,6 +78,13 @@ resource "aws_eks_cluster" "this" {
     aws_iam_role_policy.cluster_kms,
     aws_cloudwatch_log_group.cluster,
   ]
+
+  lifecycle {
+    precondition {
+      condition     = !var.eks_public_endpoint || length(var.eks_public_access_cidrs) > 0
+      error_message = "A public Kubernetes API endpoint needs eks_public_access_cidrs (office or VPN ranges)."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "fargate_assume" {

@@ -55,6 +55,7 @@ module "trail_bucket" {
 }
 
 resource "aws_cloudwatch_log_group" "trail" {
+  # checkov:skip=CKV_AWS_338: retention is the blueprint's log_retention_days field, chosen per tier (days in dev, months in prod); a year of logs is a compliance-tier choice
   count             = var.enable_cloudtrail ? 1 : 0
   name              = "/aws/cloudtrail/${var.name}"
   retention_in_days = var.log_retention_days
@@ -93,6 +94,7 @@ resource "aws_iam_role_policy" "trail" {
 }
 
 resource "aws_cloudtrail" "this" {
+  # checkov:skip=CKV_AWS_252: trail delivery notifications have no consumer; the CloudWatch Logs integration feeds the alarms instead
   count                         = var.enable_cloudtrail ? 1 : 0
   name                          = local.trail_name
   s3_bucket_name                = module.trail_bucket[0].id

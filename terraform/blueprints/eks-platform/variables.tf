@@ -45,16 +45,17 @@ variable "eks_version" {
 variable "eks_public_endpoint" {
   description = "Expose the Kubernetes API endpoint publicly (restricted to eks_public_access_cidrs)."
   type        = bool
-  default     = true
+  default     = false
 }
 
+# Never the whole internet: the Kubernetes API is the cluster's control plane.
 variable "eks_public_access_cidrs" {
-  description = "CIDRs allowed to reach the public Kubernetes API endpoint."
+  description = "CIDRs allowed to reach the public Kubernetes API endpoint (office or VPN ranges)."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+  default     = []
   validation {
-    condition     = alltrue([for c in var.eks_public_access_cidrs : can(cidrnetmask(c))])
-    error_message = "eks_public_access_cidrs must be IPv4 CIDRs."
+    condition     = alltrue([for c in var.eks_public_access_cidrs : can(cidrnetmask(c)) && c != "0.0.0.0/0"])
+    error_message = "eks_public_access_cidrs must be IPv4 CIDRs, and not 0.0.0.0/0."
   }
 }
 

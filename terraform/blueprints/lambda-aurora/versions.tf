@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = "~> 6.28" # invoked_via_function_url on aws_lambda_permission (6.28.0)
     }
   }
 }

@@ -209,8 +209,10 @@ data "aws_iam_policy_document" "export" {
     resources = [module.table.arn]
   }
 
+  # No s3:PutObjectAcl: the export bucket enforces bucket-owner ownership (ACLs disabled), and
+  # DynamoDB's export writes objects without ACLs.
   statement {
-    actions   = ["s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"]
+    actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
     resources = ["${module.exports[0].arn}/*"]
   }
 }

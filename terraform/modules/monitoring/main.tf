@@ -1,7 +1,50 @@
-# Not encrypted with the aws/sns key on purpose: CloudWatch alarms cannot publish to a topic
-# that uses the AWS managed key.
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+# The topic is encrypted with its own customer managed key: CloudWatch alarms cannot publish to a
+# topic under the AWS managed aws/sns key (its policy does not admit cloudwatch.amazonaws.com),
+# so the key policy below lets CloudWatch use this key. $1/month per environment.
+data "aws_iam_policy_document" "key" {
+  # checkov:skip=CKV_AWS_111: a key policy: resources = * means this key only; the account root administers it, CloudWatch may only encrypt for publishing
+  # checkov:skip=CKV_AWS_356: a key policy: resources = * means this key only (AWS's default key policy shape)
+  # checkov:skip=CKV_AWS_109: a key policy: the account root keeps kms:* on this key so IAM policies can delegate (AWS's default key policy)
+  statement {
+    sid       = "AccountAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "alarms" {
+  description             = "${var.name}: alarm notifications (SNS)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy                  = data.aws_iam_policy_document.key.json
+}
+
 resource "aws_sns_topic" "alarms" {
-  name = "${var.name}-alarms"
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.alarms.arn
 }
 
 data "aws_iam_policy_document" "topic" {

@@ -49,6 +49,12 @@ resource "aws_db_parameter_group" "this" {
 }
 
 resource "aws_db_instance" "this" {
+  # checkov:skip=CKV_AWS_353: performance_insights_enabled is the caller's choice (eks-platform: prod tier; django-lambda: off, its seed's small instance)
+  # checkov:skip=CKV_AWS_157: multi_az is the caller's choice: eks-platform's db_multi_az (on in the prod tier); django-lambda single-AZ as its seed chose (cost)
+  # checkov:skip=CKV_AWS_118: enhanced monitoring (OS metrics billed as CloudWatch Logs) is a cost trade-off; CloudWatch RDS metrics and alarms cover these tiers
+  # checkov:skip=CKV_AWS_161: the app authenticates with the RDS-managed master secret; IAM database auth needs app changes (trade-off)
+  # checkov:skip=CKV_AWS_293: deletion_protection is a field: on in the prod tier, off in dev and staging so they can be torn down
+  # checkov:skip=CKV_AWS_354: Performance Insights data under the AWS managed aws/rds key; a CMK is a compliance-tier choice
   identifier     = var.identifier
   engine         = "postgres"
   engine_version = var.engine_version

@@ -1,4 +1,8 @@
 resource "aws_s3_bucket" "this" {
+  # checkov:skip=CKV2_AWS_62: no consumer for object events in these blueprints; notifications would be an unused integration
+  # checkov:skip=CKV_AWS_18: server access logs need a separate log bucket per environment; CloudTrail (eks-platform) covers audit (cost trade-off)
+  # checkov:skip=CKV_AWS_144: cross-region replication is a per-blueprint DR choice (eks-platform enable_s3_replication in prod); other buckets hold rebuildable data or backups
+  # checkov:skip=CKV_AWS_21: versioning is the caller's versioning_enabled: off only for the DynamoDB export bucket, whose dated exports are written once
   bucket        = var.bucket_name
   force_destroy = var.force_destroy
 }
@@ -38,6 +42,7 @@ resource "aws_s3_bucket_versioning" "this" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  # checkov:skip=CKV_AWS_300: every rule sets abort_incomplete_multipart_upload (abort_incomplete_upload_days) inside a dynamic block checkov does not expand
   count  = length(var.lifecycle_rules) > 0 ? 1 : 0
   bucket = aws_s3_bucket.this.id
 

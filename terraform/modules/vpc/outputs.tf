@@ -32,3 +32,10 @@ output "nat_public_ips" {
   description = "Elastic IPs of the NAT gateways (egress addresses)."
   value       = aws_eip.nat[*].public_ip
 }
+
+# A security group whose egress is restricted must allow these prefix lists, or traffic to the
+# gateway endpoints (S3, DynamoDB) is dropped: Terraform removes AWS's default allow-all egress.
+output "gateway_endpoint_prefix_list_ids" {
+  description = "Prefix list id of each gateway endpoint, by service (e.g. s3)"
+  value       = { for service, endpoint in aws_vpc_endpoint.gateway : service => endpoint.prefix_list_id }
+}

@@ -15,7 +15,12 @@ from portal.catalog.services import (
 )
 from portal.core.crypto import decrypt_json, encrypt_json
 from portal.requests.models import EnvironmentRequest
-from tests.factories import EnvironmentFactory, EnvironmentRequestFactory, published_blueprints
+from tests.factories import (
+    EnvironmentFactory,
+    EnvironmentRequestFactory,
+    published_blueprints,
+)
+from tests.factories import post_sandbox_request_form as post_form
 
 
 @pytest.fixture
@@ -101,22 +106,6 @@ BAD_VALUES = {
     "app_replicas": "-1",
     "greeting": '${file("/etc/passwd")}',
 }
-
-
-def post_form(client, team, **values):
-    data = {
-        "team": team.pk,
-        "name": "shop-dev",
-        "tier": "dev",
-        "rendered_tier": "dev",
-        "app_replicas": "1",
-        "greeting": "hi",
-        "apply_seconds": "0",
-        "cache_size_mb": "256",
-        "api_token": "",
-        **values,
-    }
-    return client.post(reverse("catalog:request", args=["local-sandbox"]), data)
 
 
 def test_bad_values_show_errors_and_store_nothing(client, catalog, requester, team):

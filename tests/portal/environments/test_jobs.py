@@ -6,9 +6,10 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.catalog.models import MachineImage
-from portal.environments.jobs import environments_drift_schedule, environments_expire
+from portal.environments.jobs import environments_expire
 from portal.environments.models import Environment, EnvironmentStatus
 from portal.requests.models import EnvironmentRequest, RequestKind, RequestState
+from portal.runs.jobs import environments_drift_schedule
 from portal.runs.models import Run, RunKind, RunStatus
 
 

@@ -6,7 +6,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.urls import reverse
@@ -38,13 +37,13 @@ def test_an_approver_from_another_team_is_refused(awaiting):
 
 
 def test_staging_needs_one_team_approver_then_applies_the_approved_plan(
-    awaiting, approver, django_capture_on_commit_callbacks
+    awaiting, approver, notifications, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):  # mail goes out after commit
+    with django_capture_on_commit_callbacks(execute=True):  # mail is queued after commit
         request = awaiting()
     assert request.state == RequestState.AWAITING_APPROVAL
     assert "1 more approval" in request.policy_decision["needs"][0]
-    assert any(approver.email in m.to for m in mail.outbox)  # approvers are told
+    assert any(approver.email in m.to for m in notifications())  # approvers are told
     approval = approval_grant(request=request, approver=approver, comment="looks right")
     request.refresh_from_db()
     assert request.state == RequestState.APPLYING
@@ -115,7 +114,7 @@ def test_break_glass_lets_an_admin_approve_alone_and_is_recorded(awaiting, platf
 
 
 def test_reject_needs_a_comment_and_tells_the_requester(
-    awaiting, approver, requester, django_capture_on_commit_callbacks
+    awaiting, approver, requester, notifications, django_capture_on_commit_callbacks
 ):
     request = awaiting()
     with pytest.raises(Exception, match="Say why"):
@@ -124,7 +123,7 @@ def test_reject_needs_a_comment_and_tells_the_requester(
         approval_reject(request=request, approver=approver, comment="too big for staging")
     request.refresh_from_db()
     assert request.state == RequestState.REJECTED
-    assert any(requester.email in m.to and "too big" in m.body for m in mail.outbox)
+    assert any(requester.email in m.to and "too big" in m.body for m in notifications())
 
 
 def test_dev_under_the_threshold_is_approved_automatically(awaiting):

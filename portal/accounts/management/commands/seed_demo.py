@@ -47,8 +47,6 @@ class Command(BaseCommand):
             first, last = full_name.split(" ", 1)
             user, created = User.objects.get_or_create(username=username)
             user.first_name, user.last_name, user.email = first, last, f"{username}@example.com"
-            user.is_staff = role == Role.PLATFORM_ADMIN  # platform admins manage policies in /admin
-            user.is_superuser = role == Role.PLATFORM_ADMIN
             user.set_password(DEMO_PASSWORD)
             user.save()
             created_users += created

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from blueprints import checks, provider_schema
 from blueprints.spec import SpecError, load_all
+from portal.catalog.models import BlueprintVersion
 from portal.catalog.services import VersionFrozen, blueprints_sync
 
 
@@ -20,7 +21,14 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         list_parser = sub.add_parser("list", help="List blueprints from terraform/blueprints.")
         list_parser.add_argument("--format", choices=["json", "table"], default="table")
-        sub.add_parser("check", help="Run every offline check; exit 1 on any failure.")
+        check_parser = sub.add_parser("check", help="Run every offline check; exit 1 on any failure.")
+        check_parser.add_argument(
+            "--with-provider",
+            action="store_true",
+            help="Also init + validate every AWS blueprint with the real hashicorp/aws provider (and plan "
+            "each tier with dummy credentials where possible); needs TERRAFORM_BIN >= 1.5.7 and a mirror "
+            "or registry holding hashicorp/aws, and says `skipped` and why otherwise.",
+        )
         sub.add_parser("sync", help="Publish every blueprint folder as a version in the catalog.")
         sub.add_parser("refresh-schema", help="Rebuild the AWS provider schema snapshot (npm pack).")
 
@@ -32,8 +40,6 @@ class Command(BaseCommand):
             specs = load_all()
         except SpecError as exc:
             raise CommandError(str(exc)) from exc
-        from portal.catalog.models import BlueprintVersion
-
         published: dict[str, list[str]] = {}
         for slug, version in BlueprintVersion.objects.values_list("blueprint__slug", "version"):
             published.setdefault(slug, []).append(version)
@@ -60,14 +66,19 @@ class Command(BaseCommand):
                 f"versions={','.join(row['versions'])} tiers={','.join(row['tiers'])}"
             )
 
-    def handle_check(self, **options) -> None:
+    def handle_check(self, *, with_provider: bool = False, **options) -> None:
         env = {**os.environ, "TF_CLI_CONFIG_FILE": settings.TERRAFORM_CLI_CONFIG, "CHECKPOINT_DISABLE": "1"}
         results = checks.run_all(
             terraform_bin=settings.TERRAFORM_BIN,
             packer_bin=settings.PACKER_BIN,
             mirror=settings.TERRAFORM_PROVIDER_MIRROR,
             env=env,
+            checkov_bin=settings.CHECKOV_BIN,
         )
+        if with_provider:
+            results += checks.run_with_provider(
+                terraform_bin=settings.TERRAFORM_BIN, mirror=settings.TERRAFORM_PROVIDER_MIRROR, env=env
+            )
         for result in results:
             self.stdout.write(str(result))
         failed = [r for r in results if r.status == "fail"]

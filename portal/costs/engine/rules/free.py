@@ -10,6 +10,7 @@ _API = "API Gateway configuration is free; requests are priced on the API"
 FREE_TYPES: dict[str, str] = {
     "null_resource": "local sandbox: no cloud resource",
     "aws_acm_certificate_validation": "certificate validation is free",
+    "aws_api_gateway_account": "an account-level setting (the CloudWatch Logs role); free",
     "aws_api_gateway_base_path_mapping": _API,
     "aws_api_gateway_deployment": _API,
     "aws_api_gateway_domain_name": "regional custom domain names are free",

@@ -1,4 +1,8 @@
-"""Health checks for /healthz: the database, Redis and a live Celery worker heartbeat."""
+"""Health checks for /healthz: the database, Redis and a live Celery worker heartbeat.
+
+The full report (driver errors, which can name hosts and ports, and worker host names) is for
+platform admins; everyone else, load balancers included, gets `public_report`: which parts failed.
+"""
 
 from __future__ import annotations
 
@@ -50,3 +54,14 @@ def health_report() -> tuple[bool, dict[str, Any]]:
     if not healthy:
         report["failing"] = [name for name, check in checks.items() if not check["ok"]]
     return healthy, report
+
+
+def public_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without error text or host names: each check's name and whether it is ok."""
+    public: dict[str, Any] = {
+        "status": report["status"],
+        "checks": {name: {"ok": check["ok"]} for name, check in report["checks"].items()},
+    }
+    if "failing" in report:
+        public["failing"] = report["failing"]
+    return public

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -321,6 +322,11 @@ CELERY_BEAT_SCHEDULE = {
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
     "request-expiry": {"task": "portal.requests_expire", "schedule": 600.0},
     "toolchain-refresh": {"task": "portal.toolchain_refresh", "schedule": 600.0},
+    # Cost Explorer refreshes its figures about once a day and charges per request.
+    "cost-actuals": {
+        "task": "portal.cost_actuals_refresh",
+        "schedule": crontab(hour=int(os.environ.get("COST_ACTUALS_HOUR_UTC", "6")), minute=17),
+    },
 }
 
 # Terraform state: "http" (the portal's own backend, state versions in the database) or "s3" (an
@@ -349,4 +355,12 @@ if SLACK_WEBHOOK_URL and not SLACK_WEBHOOK_URL.startswith(("https://", "http://"
 COST_DISCOUNT_FACTOR = float(os.environ.get("COST_DISCOUNT_FACTOR", "1.0"))
 if not 0 < COST_DISCOUNT_FACTOR <= 1:
     raise ImproperlyConfigured("COST_DISCOUNT_FACTOR must be greater than 0 and at most 1.")
+# Actual spend from AWS Cost Explorer (docs/costs.md): fetched daily when enabled, with the
+# portal's own AWS credentials; AWS_ENDPOINT_URL points boto3 at an emulator.
+COST_ACTUALS_ENABLED = env_bool("COST_ACTUALS_ENABLED", PRODUCTION)
+AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL", "")
+# The owner hears when a month's actual exceeds the estimate by this factor (once per month).
+COST_ACTUAL_ALERT_FACTOR = float(os.environ.get("COST_ACTUAL_ALERT_FACTOR", "1.5"))
+if not COST_ACTUAL_ALERT_FACTOR >= 1:
+    raise ImproperlyConfigured("COST_ACTUAL_ALERT_FACTOR must be 1 or more (1.5 = 50 % over the estimate).")
 PRICE_CATALOG_DIR = os.environ.get("PRICE_CATALOG_DIR", str(BASE_DIR / "portal" / "costs" / "prices"))

@@ -7,8 +7,10 @@ from celery import shared_task
 
 from portal.catalog.toolchain import toolchain_facts
 from portal.core.services import worker_ping_record
+from portal.costs.actuals import cost_actuals_refresh as cost_actuals_refresh_job
 from portal.environments.jobs import environments_expire as environments_expire_job
-from portal.requests.notifications import notification_deliver
+from portal.environments.selectors import environments_active
+from portal.requests.notifications import notification_deliver, notify_owner_cost_overrun
 from portal.requests.services import requests_expire as requests_expire_job
 from portal.runs.execution import run_execute
 from portal.runs.jobs import environments_drift_schedule
@@ -59,3 +61,10 @@ def toolchain_refresh() -> None:
 def notification_send(subject: str, body: str, recipients: list[str]) -> None:
     """Delivers one request notification (queued on commit by portal.requests.notifications)."""
     notification_deliver(subject=subject, body=body, recipients=recipients)
+
+
+@shared_task(name="portal.cost_actuals_refresh")
+def cost_actuals_refresh() -> None:
+    """Beat, daily: actual spend of active AWS environments from Cost Explorer; owners hear of
+    an actual over the estimate's factor."""
+    cost_actuals_refresh_job(environments=environments_active(), notify=notify_owner_cost_overrun)

@@ -16,6 +16,7 @@ from portal.catalog.selectors import (
 )
 from portal.catalog.toolchain import toolchain_facts, toolchain_report, version_readiness
 from portal.core.permissions import platform_admin_required
+from portal.costs.selectors import blueprint_estimate_accuracy
 from portal.costs.services import PROFILES, cost_panel, cost_range
 
 
@@ -49,6 +50,7 @@ def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "docs_url": settings.PORTAL_DOCS_URL,
             "accepted_skips": blueprint_accepted_skips(version),
             "prerequisites": blueprint_account_prerequisites(version),
+            "accuracy": blueprint_estimate_accuracy(blueprint=version.blueprint, user=request.user),
         },
     )
 

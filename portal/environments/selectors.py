@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet
 
 from portal.accounts.selectors import AnyUser
 from portal.core.permissions import visible_team_ids
+from portal.costs.selectors import teams_spend
 from portal.environments.models import Environment, EnvironmentStatus
 
 
@@ -21,17 +22,13 @@ def environment_list(*, user: AnyUser) -> QuerySet[Environment]:
 
 
 def team_committed_spend(team: Any) -> Decimal:
-    """Monthly cost of the team's live environments, from the estimates of their applied plans."""
-    total = Environment.objects.filter(team=team, status=EnvironmentStatus.ACTIVE).aggregate(
-        total=Sum("monthly_cost_usd")
-    )["total"]
-    return total or Decimal("0")
+    """Monthly cost of the team's live environments: last month's actual spend where Cost
+    Explorer reported one, the estimate of the applied plan otherwise (costs.selectors)."""
+    return teams_spend(teams=type(team).objects.filter(pk=team.pk))[0].committed
 
 
-def with_committed_spend(teams: Any) -> Any:
-    """Annotates a Team queryset with `committed_usd` in one query."""
-    return teams.annotate(
-        committed_usd=Sum(
-            "environments__monthly_cost_usd", filter=Q(environments__status=EnvironmentStatus.ACTIVE)
-        )
+def environments_active() -> QuerySet[Environment]:
+    """Every active environment, for scheduled jobs (not scoped to a user)."""
+    return Environment.objects.filter(status=EnvironmentStatus.ACTIVE).select_related(
+        "team", "owner", "blueprint_version__blueprint"
     )

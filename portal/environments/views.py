@@ -11,6 +11,7 @@ from portal.catalog.display import input_rows, output_rows
 from portal.core.crypto import decrypt_json
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import can_download_state, can_force_unlock, permission_required
+from portal.costs.selectors import environment_spend
 from portal.environments.filtersets import EnvironmentFilterSet
 from portal.environments.models import Environment, StateLock
 from portal.environments.progress import status_display, with_progress
@@ -54,6 +55,7 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": environment.runs.select_related("created_by")[:20],
             "state_versions": environment.state_versions.select_related("run")[:20],
             "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),
+            "spend": environment_spend(environment=environment),
         },
     )
 

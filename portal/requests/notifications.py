@@ -91,3 +91,15 @@ def notify_requester(request: Any, what: str) -> None:
     _send(
         f"[infra portal] {request}: {what}", f"{request}: {what}\n{_link(request)}", [request.requester.email]
     )
+
+
+def notify_owner_cost_overrun(environment: Any, actual: Any, estimate: Any) -> None:
+    """The environment's owner, when a month's actual spend exceeds its estimate by the factor."""
+    link = settings.PORTAL_BASE_URL + reverse("environments:detail", args=[environment.pk])
+    _send(
+        f"[infra portal] {environment} cost {actual.amount} {actual.currency} in {actual.month:%B %Y}",
+        f"{environment} cost {actual.amount} {actual.currency} in {actual.month:%B %Y}"
+        f"{' so far' if actual.estimated else ''}, more than {settings.COST_ACTUAL_ALERT_FACTOR}x "
+        f"its estimate of {estimate}/month.\nSee the estimate and the actuals: {link}",
+        [environment.owner.email],
+    )

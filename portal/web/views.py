@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal.accounts.selectors import user_is_platform_admin, user_teams
-from portal.environments.selectors import with_committed_spend
+from portal.costs.selectors import teams_spend
 from portal.web.health import health_report, public_report
 
 
@@ -32,9 +32,6 @@ def _is_platform_admin(request: HttpRequest) -> bool:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's teams with their budget and committed monthly spend."""
-    teams = [
-        {"team": team, "committed": team.committed_usd or 0}
-        for team in with_committed_spend(user_teams(request.user)).order_by("name")
-    ]
+    """The user's teams with their budget and committed monthly spend (actual where known)."""
+    teams = teams_spend(teams=user_teams(request.user).order_by("name"))
     return render(request, "web/home.html", {"teams": teams})

@@ -53,6 +53,8 @@ class LineItem:
     status: str = PRICED
     price_key: str = ""
     price_source: str = ""
+    # False when the catalog marks the price UNVERIFIED; the assumption then says why.
+    price_verified: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,6 +90,11 @@ class Estimate:
     def total_monthly_usd(self) -> float:
         return round(self.fixed_monthly_usd + self.usage_monthly_usd, 2)
 
+    @property
+    def unverified_lines(self) -> int:
+        """Line items priced from a catalog entry marked UNVERIFIED (still priced, never $0)."""
+        return sum(1 for item in self.line_items if not item.price_verified)
+
     def by_service(self) -> dict[str, float]:
         totals: dict[str, float] = {}
         for item in self.line_items:
@@ -109,6 +116,7 @@ class Estimate:
                 "summary": str(self.coverage),
             },
             "line_items": [item.to_dict() for item in self.line_items],
+            "unverified_lines": self.unverified_lines,
             "by_service": self.by_service(),
             "price_catalog_version": self.price_catalog_version,
             "region": self.region,
@@ -150,6 +158,8 @@ class Pricing:
         note = assumption
         if self.free_tier and free_quantity:
             note = (note + "; " if note else "") + f"free tier: first {free_quantity:g} {entry.unit} free"
+        if not entry.verified:
+            note = (note + "; " if note else "") + f"unverified price: {entry.unverified_reason}"
         cost = entry.cost(billable) * self.discount_factor
         unit_price = cost / billable if billable else entry.usd * self.discount_factor
         return LineItem(
@@ -166,6 +176,7 @@ class Pricing:
             status=PRICED,
             price_key=key,
             price_source=entry.source,
+            price_verified=entry.verified,
         )
 
     def hourly(

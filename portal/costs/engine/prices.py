@@ -40,6 +40,7 @@ __all__ = [
     "ORIGINS",
     "PRICES_DIR",
     "UNITS",
+    "UNVERIFIED_MARK",
     "CatalogError",
     "PriceCatalog",
     "PriceEntry",
@@ -89,6 +90,9 @@ UNITS: Mapping[str, tuple[str, float]] = {
     "1M invocations": ("invocation", 1_000_000),
     "1k paths": ("path", 1_000),
 }
+
+#: How a catalog entry's notes mark a price that still needs confirming against its source.
+UNVERIFIED_MARK = "UNVERIFIED:"
 
 ORIGINS = frozenset({"hand-curated", "price-list-api", "carried-over"})
 
@@ -173,6 +177,19 @@ class PriceEntry:
     @property
     def is_free(self) -> bool:
         return self.usd == 0 and not self.tiers
+
+    @property
+    def verified(self) -> bool:
+        """False for a figure the curator could not confirm against its source: the catalog
+        marks those with "UNVERIFIED:" in the notes, followed by why."""
+        return UNVERIFIED_MARK not in self.notes
+
+    @property
+    def unverified_reason(self) -> str:
+        """The note after "UNVERIFIED:" (empty for a verified price)."""
+        if self.verified:
+            return ""
+        return self.notes.split(UNVERIFIED_MARK, 1)[1].strip() or "not confirmed against its source"
 
     def cost(self, quantity: float) -> float:
         """USD for ``quantity`` (in this entry's unit) in one billing period, walking the tiers."""

@@ -98,6 +98,8 @@ class Command(BaseCommand):
             return
         for item in estimate.line_items:
             cost = {"unpriced": "UNPRICED", "free": "free"}.get(item.status, f"${item.monthly_usd:,.2f}")
+            if not item.price_verified:
+                cost += " (unverified price)"
             self.stdout.write(f"{item.resource_address[:58]:58} {item.component[:34]:34} {cost:>12}")
         total = f"${estimate.total_monthly_usd:,.2f}/month" + (
             "" if estimate.coverage.complete else " (incomplete)"
@@ -106,4 +108,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{estimate.coverage}; prices {estimate.price_catalog_version}; {region}; "
             f"{tier}/{profile}; free tier {'on' if free_tier else 'off'}"
+            + (
+                f"; {estimate.unverified_lines} line(s) use an unverified price"
+                if estimate.unverified_lines
+                else ""
+            )
         )

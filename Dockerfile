@@ -10,6 +10,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+RUN pip install --no-cache-dir --no-deps .  # the portalctl command
 RUN useradd --create-home portal && mkdir -p /data && chown portal /data \
  && python scripts/terraform_mirror.py /opt/terraform-mirror /opt/terraformrc
 ENV TERRAFORM_CLI_CONFIG=/opt/terraformrc TERRAFORM_PROVIDER_MIRROR=/opt/terraform-mirror

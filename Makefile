@@ -10,6 +10,7 @@ $(VENV)/.installed: requirements.txt
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --no-deps -e .  # the portalctl command (pyproject [project.scripts])
 	touch $@
 
 # checkov (static analysis of the Terraform) in its own virtualenv: its dependency pins clash with
@@ -26,9 +27,10 @@ checkov: $(CHECKOV_VENV)/.installed
 system:
 	bash scripts/system-packages.sh
 
-# The test suite also drives Debian's Chromium (browser tests).
+# The test suite also drives Debian's Chromium (browser tests) and starts its own PostgreSQL
+# cluster (the database-outage test), in the SQLite pass too.
 system-test:
-	bash scripts/system-packages.sh chromium
+	bash scripts/system-packages.sh chromium postgresql
 
 mirror: $(VENV)/.installed
 	$(PY) scripts/terraform_mirror.py
@@ -44,7 +46,7 @@ run: setup
 
 # The pure packages (no Django, no Celery): import-linter keeps them pure (contracts in
 # pyproject.toml) and mypy checks them strictly.
-MYPY_PATHS := blueprints portal/costs/engine portal/policies/engine portal/requests/policy.py workers/runner drills
+MYPY_PATHS := blueprints portal/costs/engine portal/policies/engine portal/requests/policy.py workers/runner drills portalctl
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

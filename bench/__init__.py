@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.scale_pages.bench_scale_pages",
     "bench.costs.bench_estimates",
     "bench.run_engine.bench_run_engine",
+    "bench.drills.bench_drills",
     "bench.policies.bench_policy_eval",
 ]
 

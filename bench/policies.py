@@ -1,9 +1,10 @@
 """Policy evaluation latency for `make bench`: the starter set in policies/ against a generated
 300-resource plan, prod tier (every starter policy in scope). No Django.
 
-Figures: `policy.eval_p95_ms` (the default path: evaluated in a forked child, as the portal does),
-`policy.eval_inprocess_p95_ms` (same process), `policy.eval_inprocess_cpu_p95_ms` (CPU time of the
-in-process evaluation, which a busy shared machine does not inflate), p50s and the slowest policy.
+Figures: `policy.eval_p95_ms` (the default path: evaluated in the long-lived evaluator processes,
+as the portal does), `policy.eval_inprocess_p95_ms` (same process), `policy.eval_cpu_p95_ms` and
+`policy.eval_inprocess_cpu_p95_ms` (CPU time of the caller and its evaluators, which a busy shared
+machine does not inflate), p50s and the slowest policy.
 Run alone: `python -m bench --only policies` (or `python -m bench.policies`). Target: p95 < 100 ms.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.policies.engine import PolicyContext, load_policy_dir, policies_evaluate_plan
+from portal.policies.engine.evaluator import evaluator_pids
 
 RUNS = int(os.environ.get("BENCH_POLICY_RUNS", "50"))
 RESOURCES = 300
@@ -98,6 +100,18 @@ def _p(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
 
 
+def _evaluators_cpu_ms() -> float:
+    """CPU time used so far by this process's policy evaluators (Linux /proc), in ms."""
+    total = 0.0
+    for pid in evaluator_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def bench_policy_eval(runs: int = RUNS) -> dict[str, float | str]:
     policies = load_policy_dir(POLICIES_DIR)
     plan = generated_plan()
@@ -109,19 +123,24 @@ def bench_policy_eval(runs: int = RUNS) -> dict[str, float | str]:
         samples, cpu_samples = [], []
         for _ in range(runs):
             started, cpu_started = time.perf_counter(), time.process_time()
+            children_started = _evaluators_cpu_ms()
             report = policies_evaluate_plan(
                 plan_json=plan, context=context, policies=policies, isolate=isolate
             )
             samples.append((time.perf_counter() - started) * 1000)
-            cpu_samples.append((time.process_time() - cpu_started) * 1000)
+            cpu_samples.append(
+                (time.process_time() - cpu_started) * 1000 + _evaluators_cpu_ms() - children_started
+            )
             assert report.passed and len(report.results) == len(policies), report.to_dict()
             if not isolate:
                 for result in report.results:
                     per_policy[result.policy].append(result.duration_ms)
         figures[f"policy.eval_{label}p95_ms"] = round(_p(samples, 95), 1)
         figures[f"policy.eval_{label}p50_ms"] = round(_p(samples, 50), 1)
-        if not isolate:  # CPU time of this process: the wall time without waiting for a shared CPU
-            figures["policy.eval_inprocess_cpu_p95_ms"] = round(_p(cpu_samples, 95), 1)
+        # CPU time (this process and its evaluators): the work, without waiting for a shared CPU.
+        # /proc counts in clock ticks (10 ms), so the isolated figure is coarse per sample.
+        figures[f"policy.eval_{label}cpu_p95_ms"] = round(_p(cpu_samples, 95), 1)
+        figures[f"policy.eval_{label}cpu_p50_ms"] = round(_p(cpu_samples, 50), 1)
     slowest = max(per_policy, key=lambda name: _p(per_policy[name], 95))
     figures["policy.slowest"] = slowest
     figures["policy.slowest_p95_ms"] = round(_p(per_policy[slowest], 95), 1)

@@ -2,7 +2,7 @@
 
 `bench_run_engine` (registered in bench.BENCHMARKS) runs bench/run_engine_harness.py as a
 child process. That harness starts a throwaway portal (fresh SQLite file, its own redis-server,
-gunicorn and two Celery workers with concurrency 1, all on loopback) and calls
+gunicorn, two Celery workers with concurrency 1 and the recovery process, all on loopback) and calls
 `measure_run_engine` against it; this process and its database are never touched.
 
 What is measured, all with the local-sandbox blueprint (null provider, Terraform 1.0.3 offline):
@@ -19,8 +19,15 @@ What is measured, all with the local-sandbox blueprint (null provider, Terraform
   divided by raw `terraform init`, `plan -out` and `apply plan` in a fresh folder holding the same
   module and tfvars with a local backend. Same binary, CLI config and TF_PLUGIN_CACHE_DIR; rounds
   alternate which goes first; the ratio is of the medians. The portal's time is also split into
-  time inside its six Terraform processes (init, plan, show -json; init, apply, output -json) and
+  time inside its Terraform processes (init, plan, show -json; apply, plus init when the apply
+  lands on another worker than its plan) and
   time outside them (queueing, claiming, files, logs, database, the shim's ~2 ms per command).
+  The same is measured on a generated module of 100 null_resources (`overhead_ratio_100`):
+  a realistic size, where Terraform's own work outweighs the fixed costs.
+* Recovery: the second worker is stopped, an apply is started on the only one left, and that
+  worker is killed with kill -9 and not restarted; seconds from the kill until the harness's
+  recovery process (`manage.py runs_recover`, RUN_HEARTBEAT_TIMEOUT_S=10) has failed the run
+  and its state lock is gone (`recovery_s`; target: the timeout + 10 s).
 * Throughput: 50 plan runs on 50 environments queued at once on 2 worker processes with
   concurrency 1 each; first Run.created_at to last Run.finished_at.
 
@@ -39,12 +46,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = "bench.run_engine_harness"
 TIMEOUT_S = 1800.0
 RUNS = 50
 OVERHEAD_ROUNDS = 5
+RESOURCES = 100  # the generated module of realistic size
+RECOVERY_TIMEOUT_S = 10.0  # RUN_HEARTBEAT_TIMEOUT_S of the harness's recovery process
 INPUTS = {"app_replicas": 2, "greeting": "hello", "enable_cache": False, "apply_seconds": 0}
 SECRET_INPUTS = {"api_token": "bench-token-not-a-secret-1234"}
 
@@ -123,6 +133,8 @@ def measure_run_engine(
     progress: Callable[[str], None],
     runs: int = RUNS,
     overhead_rounds: int = OVERHEAD_ROUNDS,
+    leave_one_worker: Callable[[], None] | None = None,
+    kill_last_worker: Callable[[], None] | None = None,
 ) -> dict[str, float | str]:
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -149,15 +161,17 @@ def measure_run_engine(
     Membership.objects.create(user=user, team=team, role=Role.REQUESTER)
     secret_inputs = encrypt_json(SECRET_INPUTS)
 
-    def make_environment(name: str) -> Environment:
+    def make_environment(
+        name: str, blueprint_version: Any = None, inputs: dict[str, Any] | None = None
+    ) -> Environment:
         with transaction.atomic():
             request = EnvironmentRequest.objects.create(
                 team=team,
                 requester=user,
-                blueprint_version=version,
+                blueprint_version=blueprint_version or version,
                 environment_name=name,
                 tier="dev",
-                inputs=INPUTS,
+                inputs=inputs or INPUTS,
                 secret_inputs=secret_inputs,
                 secret_input_names=list(SECRET_INPUTS),
             )
@@ -219,7 +233,7 @@ def measure_run_engine(
 
     def portal_plan_apply(environment: Environment) -> tuple[float, float]:
         """Queue->finished of the plan run plus that of the apply run, and the part of it spent
-        inside Terraform processes (init, plan, show -json; init, apply, output -json)."""
+        inside Terraform processes (init, plan, show -json; [init,] apply)."""
         plan_run = run_one(RunKind.PLAN, environment)
         apply_run = run_one(RunKind.APPLY, environment, plan_run=plan_run)
         calls = _terraform_calls(times_file, Path(settings.RUNS_WORK_DIR))
@@ -267,24 +281,44 @@ def measure_run_engine(
             per_command.setdefault(f"raw {args[0]}", []).append(time.perf_counter() - command_started)
         return time.perf_counter() - started
 
-    portal_s, in_terraform_s, raw_s = [], [], []
     per_command: dict[str, list[float]] = {}  # "<kind> run <command>" or "raw <command>" -> seconds
-    for i in range(overhead_rounds):
-        environment = make_environment(f"ovh-{i}")
-        if i % 2:
-            raw_s.append(raw_plan_apply(environment, scratch / f"raw-{i}"))
-        total, in_terraform = portal_plan_apply(environment)
-        portal_s.append(total)
-        in_terraform_s.append(in_terraform)
-        if not i % 2:
-            raw_s.append(raw_plan_apply(environment, scratch / f"raw-{i}"))
+
+    def overhead(label: str, new_environment: Callable[[int], Environment]) -> dict[str, float]:
+        """Rounds of portal plan+apply and raw Terraform on one module, alternating which goes
+        first; medians of each and of the portal's time outside Terraform."""
+        portal_s, in_terraform_s, raw_s = [], [], []
+        per_command.clear()
+        for i in range(overhead_rounds):
+            environment = new_environment(i)
+            if i % 2:
+                raw_s.append(raw_plan_apply(environment, scratch / f"raw-{label}-{i}"))
+            total, in_terraform = portal_plan_apply(environment)
+            portal_s.append(total)
+            in_terraform_s.append(in_terraform)
+            if not i % 2:
+                raw_s.append(raw_plan_apply(environment, scratch / f"raw-{label}-{i}"))
+            progress(
+                f"  {label} round {i + 1}: portal {_ms(total)} ms ({_ms(in_terraform)} ms in Terraform), "
+                f"raw {_ms(raw_s[-1])} ms"
+            )
         progress(
-            f"  round {i + 1}: portal {_ms(total)} ms ({_ms(in_terraform)} ms in Terraform), "
-            f"raw {_ms(raw_s[-1])} ms"
+            f"  {label} median ms per Terraform command: "
+            + ", ".join(f"{name} {_ms(statistics.median(times))}" for name, times in per_command.items())
         )
-    progress(
-        "  median ms per Terraform command: "
-        + ", ".join(f"{name} {_ms(statistics.median(times))}" for name, times in per_command.items())
+        outside = [total - inside for total, inside in zip(portal_s, in_terraform_s, strict=True)]
+        return {
+            "portal": statistics.median(portal_s),
+            "in_terraform": statistics.median(in_terraform_s),
+            "outside": statistics.median(outside),
+            "raw": statistics.median(raw_s),
+        }
+
+    sandbox = overhead("sandbox", lambda i: make_environment(f"ovh-{i}"))
+    progress(f"orchestration overhead: {overhead_rounds} rounds on a generated {RESOURCES}-resource module")
+    big_version = _generated_version(version, RESOURCES)
+    big = overhead(
+        f"{RESOURCES} resources",
+        lambda i: make_environment(f"ovh{RESOURCES}-{i}", big_version, {}),
     )
 
     # 3. Throughput: every run queued at once.
@@ -298,7 +332,16 @@ def measure_run_engine(
             progress(f"throughput run failed: {log_tail(run)}")
     total_s = max(_seconds(run.finished_at, finished[0].created_at) for run in finished)
 
-    portal_median, raw_median = statistics.median(portal_s), statistics.median(raw_s)
+    recovery: dict[str, float | str] = {}
+    if leave_one_worker is not None and kill_last_worker is not None:
+        recovery = measure_recovery(
+            make_environment=make_environment,
+            run_one=run_one,
+            leave_one_worker=leave_one_worker,
+            kill_last_worker=kill_last_worker,
+            progress=progress,
+        )
+
     return {
         "run_engine.queue_latency_p50_ms": _ms(statistics.median(latency)),
         "run_engine.queue_latency_p95_ms": _ms(percentile(latency, 95)),
@@ -307,13 +350,104 @@ def measure_run_engine(
         "run_engine.queue_to_dispatch_p50_ms": _ms(statistics.median(to_dispatch)),
         "run_engine.dispatch_to_claim_p50_ms": _ms(statistics.median(to_claim)),
         "run_engine.claim_to_terraform_p50_ms": _ms(statistics.median(claim_to_tf)),
-        "run_engine.portal_plan_apply_ms": _ms(portal_median),
-        "run_engine.portal_plan_apply_in_terraform_ms": _ms(statistics.median(in_terraform_s)),
-        "run_engine.portal_plan_apply_outside_terraform_ms": _ms(
-            statistics.median(total - inside for total, inside in zip(portal_s, in_terraform_s, strict=True))
-        ),
-        "run_engine.raw_terraform_plan_apply_ms": _ms(raw_median),
-        "run_engine.overhead_ratio": round(portal_median / raw_median, 2),
+        "run_engine.portal_plan_apply_ms": _ms(sandbox["portal"]),
+        "run_engine.portal_plan_apply_in_terraform_ms": _ms(sandbox["in_terraform"]),
+        "run_engine.portal_plan_apply_outside_terraform_ms": _ms(sandbox["outside"]),
+        "run_engine.raw_terraform_plan_apply_ms": _ms(sandbox["raw"]),
+        "run_engine.overhead_ratio": round(sandbox["portal"] / sandbox["raw"], 2),
+        f"run_engine.portal_plan_apply_{RESOURCES}_ms": _ms(big["portal"]),
+        f"run_engine.portal_plan_apply_outside_terraform_{RESOURCES}_ms": _ms(big["outside"]),
+        f"run_engine.raw_terraform_plan_apply_{RESOURCES}_ms": _ms(big["raw"]),
+        f"run_engine.overhead_ratio_{RESOURCES}": round(big["portal"] / big["raw"], 2),
         f"run_engine.throughput_{runs}_runs_s": round(total_s, 1),
         "run_engine.throughput_all_succeeded": f"{succeeded}/{runs}",
+        **recovery,
+    }
+
+
+def _generated_version(sandbox: Any, resources: int) -> Any:
+    """A blueprint version of the sandbox blueprint whose module has ``resources`` null_resources
+    (each with triggers and a dependency on the previous tenth), keeping the portal context
+    variables every run passes."""
+    from portal.catalog.models import BlueprintVersion
+
+    entry = sandbox.entry_dir
+    files = {
+        name: text
+        for name, text in sandbox.source_files.items()
+        if name.endswith(("portal_context.tf", "versions.tf", "variables.tf"))
+    }
+    blocks = []
+    for index in range(resources):
+        depends = f"\n  depends_on = [null_resource.r{index - 10}]" if index >= 10 else ""
+        blocks.append(
+            f'resource "null_resource" "r{index}" {{\n'
+            f'  triggers = {{\n    name  = var.name\n    index = "{index}"\n'
+            f"    team  = var.team\n  }}{depends}\n}}\n"
+        )
+    files[f"{entry}/main.tf" if entry and entry != "." else "main.tf"] = "\n".join(blocks)
+    files[f"{entry}/outputs.tf" if entry and entry != "." else "outputs.tf"] = (
+        'output "ids" {\n  value = ['
+        + ", ".join(f"null_resource.r{i}.id" for i in range(resources))
+        + "]\n}\n"
+    )
+    return BlueprintVersion.objects.create(
+        blueprint=sandbox.blueprint,
+        version=f"bench-{resources}r",
+        changes=f"Generated by the bench: {resources} null_resources.",
+        metadata=sandbox.metadata,
+        source_files=files,
+        source_sha256="0" * 64,
+    )
+
+
+def measure_recovery(
+    *,
+    make_environment: Callable[..., Any],
+    run_one: Callable[..., Any],
+    leave_one_worker: Callable[[], None],
+    kill_last_worker: Callable[[], None],
+    progress: Callable[[str], None],
+) -> dict[str, float | str]:
+    """Seconds from a kill -9 of the only worker, mid-apply and with no worker restarted, to the
+    run failed and its state lock released by the recovery process."""
+    from portal.environments.models import StateLock
+    from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+    from portal.runs.services import run_enqueue
+
+    progress(
+        f"recovery: kill -9 of the only worker mid-apply (RUN_HEARTBEAT_TIMEOUT_S={RECOVERY_TIMEOUT_S:g})"
+    )
+    leave_one_worker()
+    environment = make_environment("recovery", None, {**INPUTS, "app_replicas": 1, "apply_seconds": 300})
+    plan = run_one(RunKind.PLAN, environment)
+    apply = run_enqueue(
+        kind=RunKind.APPLY, environment=environment, actor=None, plan_run=plan, reason="bench"
+    )
+
+    def until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"recovery: timed out waiting for {what}")
+            time.sleep(0.05)
+
+    until(
+        lambda: RunLogLine.objects.filter(run=apply, message__contains="hello (instance 1").exists(),
+        120,
+        "the apply",
+    )
+    kill_last_worker()
+    killed_at = time.monotonic()
+
+    def recovered() -> bool:
+        run = Run.objects.get(pk=apply.pk)
+        return (
+            run.status == RunStatus.FAILED and not StateLock.objects.filter(environment=environment).exists()
+        )
+
+    until(recovered, RECOVERY_TIMEOUT_S + 120, "the recovery process")
+    return {
+        "run_engine.recovery_s": round(time.monotonic() - killed_at, 1),
+        "run_engine.recovery_heartbeat_timeout_s": RECOVERY_TIMEOUT_S,
     }

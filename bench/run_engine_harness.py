@@ -36,6 +36,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.run_engine import RECOVERY_TIMEOUT_S
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 WORKERS = 2  # worker processes, each with --concurrency=1
@@ -87,6 +89,15 @@ class Supervisor:
             )
         self.children.append((name, proc))
         return proc
+
+    def stop_one(self, name: str, sig: signal.Signals) -> None:
+        """Stops one child's whole process group with ``sig`` and forgets it."""
+        for entry in list(self.children):
+            if entry[0] == name:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(entry[1].pid, sig)
+                entry[1].wait(timeout=60)
+                self.children.remove(entry)
 
     def check_alive(self) -> None:
         for name, proc in self.children:
@@ -202,6 +213,9 @@ def main() -> int:
             "DEBUG": "false",
             "LOG_LEVEL": "WARNING",
             "WORKER_HEARTBEAT_INTERVAL": "0.5",
+            # The recovery process's timeout, short so the recovery figure comes quickly.
+            "RUN_HEARTBEAT_TIMEOUT_S": str(RECOVERY_TIMEOUT_S),
+            "RUN_REQUEUE_AFTER_S": "3600",
         }
         env.pop("CELERY_BROKER_URL", None)  # it would override REDIS_URL
 
@@ -253,6 +267,7 @@ def main() -> int:
                 ],
                 env,
             )
+        sup.start("recovery", [sys.executable, "manage.py", "runs_recover"], env)
         wait_until(lambda: web_answers(web_url), 60, "the web server")
 
         import redis
@@ -275,11 +290,18 @@ def main() -> int:
         django.setup()
         from bench.run_engine import measure_run_engine
 
+        def leave_one_worker() -> None:
+            sup.stop_one(f"worker{WORKERS}", signal.SIGTERM)
+            for index in range(2, WORKERS):
+                sup.stop_one(f"worker{index}", signal.SIGTERM)
+
         figures = measure_run_engine(
             times_file=times_file,
             scratch=tmp / "raw",
             check_alive=sup.check_alive,
             progress=say,
+            leave_one_worker=leave_one_worker,
+            kill_last_worker=lambda: sup.stop_one("worker1", signal.SIGKILL),
             # Smaller counts for a quick try of the harness; `make bench` uses the defaults.
             **{
                 key: int(os.environ[var])

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rules",
+    "ninja",  # serves the API docs' Swagger UI from its own static files (no CDN; works offline)
     "portal.accounts",
     "portal.audit",
     "portal.core",
@@ -131,7 +132,9 @@ INSTALLED_APPS = [
     "portal.environments",
     "portal.runs",
     "portal.costs",
+    "portal.dr",
     "portal.policies",
+    "portal.api",
     "axes",
 ]
 
@@ -201,9 +204,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # address, that pair is refused until LOGIN_LOCKOUT_MINUTES pass (0: until an admin unlocks it with
 # `manage.py axes_reset_username USERNAME` or the admin's Access attempts page).
 # Model permissions come from Django, object rules from portal.core.permissions (django-rules).
+# Single sign-on with OpenID Connect (mozilla-django-oidc) is on when OIDC_RP_CLIENT_ID is set; password
+# login can then be limited to break-glass accounts (LOCAL_LOGIN_ENABLED, BREAK_GLASS_USERS).
 AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.LoginLockoutBackend",
+    "portal.accounts.backends.LocalLoginPolicyBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "portal.accounts.oidc.PortalOIDCBackend",
     "rules.permissions.ObjectPermissionBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
@@ -216,6 +223,30 @@ AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# OpenID Connect (README "Single sign-on"). The provider's endpoints come from OIDC_OP_DISCOVERY_URL
+# (its /.well-known/openid-configuration), or each is set on its own; one set here wins.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+# The claim that names the portal user (matched on every login), and the one that lists groups.
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+# JSON: {"<group>": {"team": "<team slug>", "role": "requester|approver|platform_admin"}, ...}; a
+# group may also map to a list of such objects. Checked by `manage.py check`.
+OIDC_GROUP_MAPPING = os.environ.get("OIDC_GROUP_MAPPING", "{}")
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+# false: the password form only logs in the usernames in BREAK_GLASS_USERS; everyone else uses SSO.
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", True)
+BREAK_GLASS_USERS = env_list("BREAK_GLASS_USERS", "")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -296,10 +327,27 @@ RUN_TIMEOUT_S = float(os.environ.get("RUN_TIMEOUT_S", "3600"))
 RUN_CANCEL_GRACE_S = float(os.environ.get("RUN_CANCEL_GRACE_S", "20"))
 # A running run whose worker has not written a heartbeat for this long is failed by the reaper.
 RUN_HEARTBEAT_TIMEOUT_S = float(os.environ.get("RUN_HEARTBEAT_TIMEOUT_S", "90"))
+# The recovery process (`manage.py runs_recover`) looks for such runs this often, so a dead run
+# is failed at most RUN_HEARTBEAT_TIMEOUT_S + RUN_RECOVER_INTERVAL_S after its last heartbeat.
+RUN_RECOVER_INTERVAL_S = float(
+    os.environ.get("RUN_RECOVER_INTERVAL_S", str(min(5.0, max(0.5, RUN_HEARTBEAT_TIMEOUT_S / 10))))
+)
+# How long a worker retries its writes after Terraform ended (outputs, the run's end) through a
+# database outage, and how many log lines it keeps meanwhile.
+RUN_DB_RETRY_S = float(os.environ.get("RUN_DB_RETRY_S", "600"))
+RUN_LOG_BUFFER_LINES = int(os.environ.get("RUN_LOG_BUFFER_LINES", "100000"))
+# Terraform's HTTP state backend retries a failed call (the portal answers 503 while its database
+# is down) this many times, waiting from min to max seconds (doubling): about 95 s by default.
+STATE_HTTP_RETRY_MAX = int(os.environ.get("STATE_HTTP_RETRY_MAX", "12"))
+STATE_HTTP_RETRY_WAIT_MIN_S = int(os.environ.get("STATE_HTTP_RETRY_WAIT_MIN_S", "1"))
+STATE_HTTP_RETRY_WAIT_MAX_S = int(os.environ.get("STATE_HTTP_RETRY_WAIT_MAX_S", "10"))
 # A queued run whose message is in no broker queue for this long is sent again.
 RUN_REQUEUE_AFTER_S = float(os.environ.get("RUN_REQUEUE_AFTER_S", "30"))
 # A plan older than this must be planned again before it can be applied.
 PLAN_MAX_AGE_S = float(os.environ.get("PLAN_MAX_AGE_S", str(24 * 3600)))
+# Plan policies: each policy's time budget, and how many evaluator processes a portal process keeps.
+POLICY_EVAL_BUDGET_MS = float(os.environ.get("POLICY_EVAL_BUDGET_MS", "2000"))
+POLICY_EVALUATORS = int(os.environ.get("POLICY_EVALUATORS", "2"))
 TF_PLUGIN_CACHE_DIR = os.environ.get("TF_PLUGIN_CACHE_DIR", str(DATA_DIR / "terraform" / "plugin-cache"))
 # Extra regular expressions whose matches are redacted from run logs (comma-separated).
 REDACT_PATTERNS = env_list("REDACT_PATTERNS", "")
@@ -317,10 +365,18 @@ CELERY_TASK_ROUTES = {
     "portal.*": {"queue": "celery"},
 }
 CELERY_BEAT_SCHEDULE = {
-    "reap-and-requeue-runs": {"task": "portal.runs_recover", "schedule": 30.0},
+    # A second line of recovery next to the recovery process, when a worker is alive.
+    "reap-and-requeue-runs": {
+        "task": "portal.runs_recover",
+        "schedule": RUN_RECOVER_INTERVAL_S,
+        "options": {"expires": RUN_RECOVER_INTERVAL_S},  # none pile up while no worker runs
+    },
     "schedule-drift-checks": {"task": "portal.drift_schedule", "schedule": 3600.0},
     "environment-expiry": {"task": "portal.environments_expire", "schedule": 600.0},
     "request-expiry": {"task": "portal.requests_expire", "schedule": 600.0},
+    "dr-drills": {"task": "portal.drills_tick", "schedule": 60.0},
+    "portal-backup": {"task": "portal.portal_backup", "schedule": 24 * 3600.0},
+    "portal-self-drill": {"task": "portal.portal_self_drill", "schedule": 7 * 24 * 3600.0},
     "toolchain-refresh": {"task": "portal.toolchain_refresh", "schedule": 600.0},
     # Cost Explorer refreshes its figures about once a day and charges per request.
     "cost-actuals": {
@@ -328,6 +384,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=int(os.environ.get("COST_ACTUALS_HOUR_UTC", "6")), minute=17),
     },
 }
+
+# DR drills (portal.dr; the runbooks are the package `drills`). AWS_ENDPOINT_URL, when set, points
+# drills at an AWS emulator (moto); `make run` sets it only when no AWS credentials are configured.
+DRILL_POLL_INTERVAL_S = float(os.environ.get("DRILL_POLL_INTERVAL_S", "10"))
+DRILL_WAIT_TIMEOUT_S = float(os.environ.get("DRILL_WAIT_TIMEOUT_S", str(3 * 3600)))
+# How long a DynamoDB drill waits for point-in-time recovery to cover its canary; empty: the
+# runbook's default, min(RPO target, 15 min).
+DRILL_CANARY_WAIT_S = (
+    float(os.environ["DRILL_CANARY_WAIT_S"]) if os.environ.get("DRILL_CANARY_WAIT_S") else None
+)
+# A scheduled environment with no passed drill for its period plus this long is overdue.
+DRILL_OVERDUE_GRACE_S = float(os.environ.get("DRILL_OVERDUE_GRACE_S", str(24 * 3600)))
+# The portal's own backups and its self-drill's targets (RPO: backups are taken daily).
+PORTAL_BACKUP_DIR = Path(os.environ.get("PORTAL_BACKUP_DIR", DATA_DIR / "backups"))
+PORTAL_DR_RTO_MINUTES = float(os.environ.get("PORTAL_DR_RTO_MINUTES", "60"))
+PORTAL_DR_RPO_MINUTES = float(os.environ.get("PORTAL_DR_RPO_MINUTES", str(25 * 60)))
 
 # Terraform state: "http" (the portal's own backend, state versions in the database) or "s3" (an
 # S3 bucket with versioning plus a DynamoDB lock table; workers need AWS credentials for it).

@@ -1,4 +1,4 @@
-"""Starts the local portal: Redis, a Celery worker, Celery beat and the web server.
+"""Starts the local portal: Redis, a Celery worker, Celery beat, the recovery process and the web server.
 
 `make run` prepares the virtualenv, the Terraform mirror, the database and the demo data, then
 execs this script. Every child runs in its own process group, so Ctrl-C (or any child dying)
@@ -124,6 +124,57 @@ def ensure_redis(sup: Supervisor) -> str:
     raise RuntimeError("Redis did not start; see data/logs/redis.log")
 
 
+def aws_credentials_configured() -> bool:
+    """Whether boto3 would find real AWS credentials (environment, profile, files, a role)."""
+    keys = (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ENDPOINT_URL",
+    )
+    if any(os.environ.get(key) for key in keys):
+        return True
+    home = Path.home() / ".aws"
+    return (home / "credentials").exists() or (home / "config").exists()
+
+
+def ensure_aws_emulator(sup: Supervisor, env: dict[str, str]) -> None:
+    """Starts moto as a stand-in AWS for DR drills, only when no AWS credentials are configured
+    and never in production; workers reach it through AWS_ENDPOINT_URL."""
+    if os.environ.get("PORTAL_ENV") == "production" or aws_credentials_configured():
+        say("AWS credentials (or an endpoint) are configured; drills use them, no local AWS emulator")
+        return
+    moto = VENV_BIN / "moto_server"
+    if not moto.exists():
+        say("moto_server is not installed; drills against AWS blueprints need AWS credentials")
+        return
+    port = os.environ.get("AWS_EMULATOR_PORT", "5005")
+    sup.start("aws-emulator", [str(moto), "-H", "127.0.0.1", "-p", port])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=0.5)  # noqa: S310 - loopback
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        raise RuntimeError("the local AWS emulator did not start; see data/logs/aws-emulator.log")
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "emulator",
+            "AWS_SECRET_ACCESS_KEY": "emulator-secret",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            # moto never advances the latest restorable time; a short canary wait keeps the demo fast.
+            "DRILL_CANARY_WAIT_S": env.get("DRILL_CANARY_WAIT_S", "2"),
+            "DRILL_POLL_INTERVAL_S": env.get("DRILL_POLL_INTERVAL_S", "0.5"),
+        }
+    )
+    subprocess.run([sys.executable, "manage.py", "dr", "demo"], cwd=ROOT, env=env, check=True)
+    say(f"started a local AWS emulator (moto) at {url} for DR drills")
+
+
 def wait_for_web(timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -149,6 +200,7 @@ def main() -> int:
     try:
         env = os.environ.copy()
         env["REDIS_URL"] = ensure_redis(sup)
+        ensure_aws_emulator(sup, env)
         celery = [str(VENV_BIN / "celery"), "-A", "portal.celery"]
         sup.start(
             "worker",
@@ -167,6 +219,7 @@ def main() -> int:
         sup.start(
             "beat", [*celery, "beat", "--loglevel=INFO", "--schedule", str(DATA / "celerybeat-schedule")], env
         )
+        sup.start("recovery", [sys.executable, "manage.py", "runs_recover"], env)
         sup.start("web", [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}"], env)
         wait_for_web()
         print(
@@ -175,7 +228,12 @@ def main() -> int:
             "    alice  requester, Payments      bob   approver, Payments\n"
             "    carol  requester, Analytics     dave  approver, Analytics\n"
             "    erin   platform admin\n"
-            "  Press Ctrl-C to stop everything.\n",
+            + (
+                "  DR demo: Environments → emulator-api (local AWS emulator) → Run drill now\n"
+                if env.get("AWS_ENDPOINT_URL", "").startswith("http://127.0.0.1")
+                else ""
+            )
+            + "  Press Ctrl-C to stop everything.\n",
             flush=True,
         )
         while not stopping:

@@ -49,3 +49,15 @@ def test_the_scale_builder_builds_once_and_the_page_benchmark_measures_every_pag
                 assert figures[f"scale.{user}.{name}.queries"] > 0
         for page in ("home", "environment_detail", "request_detail", "run_detail", "blueprint_detail"):
             assert figures[f"scale.{user}.{page}.p95_ms"] > 0
+
+
+@pytest.mark.django_db
+def test_the_dr_estate_benchmark_reports_its_figures(sandbox):
+    from bench.drills import bench_estate
+    from portal.dr.models import Drill
+
+    figures = bench_estate(environments=30, drills_per_environment=2, repeat=3)
+    assert figures["dr.estate_page_drills"] == 60
+    assert 0 < figures["dr.estate_page_p50_ms"] <= figures["dr.estate_page_p95_ms"]
+    assert 5 <= figures["dr.estate_page_queries"] <= 15
+    assert not Drill.objects.exists()  # rolled back

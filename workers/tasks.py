@@ -3,11 +3,16 @@ service. Services never import this module; they send tasks by name through the 
 
 from __future__ import annotations
 
+import contextlib
+
 from celery import shared_task
 
 from portal.catalog.toolchain import toolchain_facts
 from portal.core.services import worker_ping_record
 from portal.costs.actuals import cost_actuals_refresh as cost_actuals_refresh_job
+from portal.dr.backup import portal_backup as portal_backup_job
+from portal.dr.services import DrillConflict, drill_portal_start
+from portal.dr.services import drills_tick as drills_tick_job
 from portal.environments.jobs import environments_expire as environments_expire_job
 from portal.environments.selectors import environments_active
 from portal.requests.notifications import notification_deliver, notify_owner_cost_overrun
@@ -61,6 +66,23 @@ def toolchain_refresh() -> None:
 def notification_send(subject: str, body: str, recipients: list[str]) -> None:
     """Delivers one request notification (queued on commit by portal.requests.notifications)."""
     notification_deliver(subject=subject, body=body, recipients=recipients)
+
+
+@shared_task(name="portal.drills_tick")
+def drills_tick() -> None:
+    """Beat: finish drills whose run died, start due drills, alert on overdue ones."""
+    drills_tick_job()
+
+
+@shared_task(name="portal.portal_backup")
+def portal_backup() -> None:
+    portal_backup_job()
+
+
+@shared_task(name="portal.portal_self_drill")
+def portal_self_drill() -> None:
+    with contextlib.suppress(DrillConflict):  # one is running already
+        drill_portal_start(trigger="schedule")
 
 
 @shared_task(name="portal.cost_actuals_refresh")

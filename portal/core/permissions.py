@@ -186,6 +186,34 @@ def can_use_admin(user: Any) -> bool:
     return bool(getattr(user, "is_active", False)) and is_platform_admin(user)
 
 
+# -- DR drills ----------------------------------------------------------------------------------
+
+
+def _team_approver(user: Any, team_id: int | None) -> bool:
+    return (
+        _signed_in(user)
+        and team_id is not None
+        and user.memberships.filter(team_id=team_id, role=Role.APPROVER).exists()
+    )
+
+
+def can_start_drill(user: Any, environment: Any) -> bool:
+    """The owning team's approvers and platform admins start DR drills."""
+    return is_platform_admin(user) or _team_approver(user, _team_id(environment))
+
+
+def can_change_drill_schedule(user: Any, environment: Any) -> bool:
+    """The owning team's approvers and platform admins change an environment's drill schedule."""
+    return is_platform_admin(user) or _team_approver(user, _team_id(environment))
+
+
+def can_view_estate_dr(user: Any) -> bool:
+    """The estate DR page: approvers (of any team; they see their teams) and platform admins."""
+    return (
+        _signed_in(user) and user.memberships.filter(role__in=[Role.APPROVER, Role.PLATFORM_ADMIN]).exists()
+    )
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "requests.request": can_request,
     "requests.submit": can_submit_request,
@@ -199,6 +227,9 @@ RULES: dict[str, Callable[..., bool]] = {
     "runs.cancel": can_cancel_run,
     "runs.build_image": can_build_image,
     "audit.view_log": can_view_audit,
+    "dr.start_drill": can_start_drill,
+    "dr.change_drill_schedule": can_change_drill_schedule,
+    "dr.view_estate": can_view_estate_dr,
     "portal.view": can_view,
 }
 
@@ -214,6 +245,8 @@ ADMIN_APPS = (
     "runs",
     "core",
     "policies",
+    "dr",
+    "api",
     "axes",
 )
 

@@ -8,11 +8,12 @@ blueprint inputs, the pages and any other entry point refuse the same characters
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
 from blueprints.inputs import control_character_error
 
+API_PREFIX = "/api/"
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -46,6 +47,16 @@ class ControlCharacterMiddleware:
                     control_character_error(value, multiline=True) for value in values
                 ]
                 problem = next((p for p in problems if p), None)
+                if problem and request.path.startswith(API_PREFIX):
+                    # The API's error shape (portal/api/errors.py), not an HTML page.
+                    body = {
+                        "error": {
+                            "code": "invalid",
+                            "message": f"The {source} holds control characters.",
+                            "fields": {key.encode("unicode_escape").decode(): problem},
+                        }
+                    }
+                    return JsonResponse(body, status=400)
                 if problem:
                     context = {
                         "field": key.encode("unicode_escape").decode(),

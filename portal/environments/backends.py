@@ -49,6 +49,11 @@ def backend_config(environment: Environment) -> tuple[str, dict[str, str]]:
         "unlock_method": "UNLOCK",
         "username": environment.state_username,
         "password": environment_state_password(environment),
+        # Retried across a portal or database outage (the state view answers 503), so state
+        # writes and unlocks of a running apply are not lost.
+        "retry_max": str(settings.STATE_HTTP_RETRY_MAX),
+        "retry_wait_min": str(settings.STATE_HTTP_RETRY_WAIT_MIN_S),
+        "retry_wait_max": str(settings.STATE_HTTP_RETRY_WAIT_MAX_S),
     }
 
 

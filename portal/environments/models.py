@@ -63,6 +63,15 @@ class Environment(models.Model):
     image = models.ForeignKey(
         "catalog.MachineImage", null=True, blank=True, on_delete=models.PROTECT, related_name="environments"
     )
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+    destroyed_by_run = models.ForeignKey(
+        "runs.Run",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The destroy run whose success destroyed this environment.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.accounts.selectors import AnyUser
+from portal.catalog.models import BlueprintVersion
 from portal.core.permissions import visible_team_ids
 from portal.costs.selectors import teams_spend
 from portal.environments.models import Environment, EnvironmentStatus
+
+# A state lock held longer than this is worth a platform admin's look.
+STALE_LOCK_AGE = timedelta(hours=1)
 
 
 def environment_list(*, user: AnyUser) -> QuerySet[Environment]:
@@ -32,3 +37,13 @@ def environments_active() -> QuerySet[Environment]:
     return Environment.objects.filter(status=EnvironmentStatus.ACTIVE).select_related(
         "team", "owner", "blueprint_version__blueprint"
     )
+
+
+def with_upgrade_flag(environments: QuerySet[Environment]) -> QuerySet[Environment]:
+    """Annotates `upgrade_available`: a version of the environment's blueprint published after the
+    one it runs exists (a destroyed environment has nothing to upgrade)."""
+    newer = BlueprintVersion.objects.filter(
+        blueprint_id=OuterRef("blueprint_version__blueprint_id"),
+        published_at__gt=OuterRef("blueprint_version__published_at"),
+    )
+    return environments.annotate(upgrade_available=Exists(newer) & ~Q(status=EnvironmentStatus.DESTROYED))

@@ -176,14 +176,23 @@ def state_locks_release(*, environment_id: int, run_id: int, untagged_too: bool)
         StateLock.objects.filter(environment_id=environment_id, run__isnull=True).delete()
 
 
-def environment_applied(*, environment_id: int, destroyed: bool, outputs: dict[str, Any]) -> None:
-    """An apply succeeded: the environment is active with these outputs, or destroyed."""
+def environment_applied(
+    *, environment_id: int, destroyed: bool, outputs: dict[str, Any], run_id: int | None = None
+) -> None:
+    """An apply succeeded: the environment is active with these outputs, or destroyed.
+
+    A destroyed environment records when and by which run; its outputs and expiry are cleared
+    (nothing is left to expire) and its state versions, the final one included, are kept."""
     environment = Environment.objects.get(pk=environment_id)
+    fields = ["status", "outputs", "updated_at"]
     if destroyed:
         environment.status, environment.outputs = EnvironmentStatus.DESTROYED, {}
+        environment.destroyed_at, environment.destroyed_by_run_id = timezone.now(), run_id
+        environment.expires_at = None
+        fields += ["destroyed_at", "destroyed_by_run", "expires_at"]
     else:
         environment.status, environment.outputs = EnvironmentStatus.ACTIVE, outputs
-    environment.save(update_fields=["status", "outputs", "updated_at"])
+    environment.save(update_fields=fields)
 
 
 def environment_drift_record(*, environment_id: int, drifted: bool | None, changes: list[Any]) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+import logging
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -26,6 +30,24 @@ from portal.environments.services import (
 )
 
 MAX_STATE_BYTES = 50 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+
+def _database_outage_is_503(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An unreachable database answers 503 with Retry-After, never 500: Terraform's HTTP backend
+    retries 5xx (retry_max in the backend config), and a 503 says that waiting will help."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("state backend: database unreachable (%s); answering 503", exc)
+            response = HttpResponse("the portal's database is unreachable; retry\n", status=503)
+            response["Retry-After"] = "5"
+            return response
+
+    return wrapper
 
 
 def _authenticated(request: HttpRequest, environment: Environment) -> bool:
@@ -46,6 +68,7 @@ def _locked(exc: StateLocked) -> JsonResponse:
 
 @csrf_exempt
 @login_not_required
+@_database_outage_is_503
 def terraform_state(request: HttpRequest, pk: int) -> HttpResponse:
     environment = Environment.objects.filter(pk=pk).first()
     if environment is None or not _authenticated(request, environment):

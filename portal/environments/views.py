@@ -9,13 +9,15 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.audit.services import audit_record, client_ip
 from portal.catalog.display import input_rows, output_rows
 from portal.core.crypto import decrypt_json
+from portal.core.csv_export import csv_export
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, list_page
 from portal.core.permissions import can_download_state, can_force_unlock, permission_required
 from portal.costs.selectors import environment_spend
 from portal.environments.filtersets import EnvironmentFilterSet
-from portal.environments.models import Environment, StateLock
+from portal.environments.models import Environment, EnvironmentStatus, StateLock
 from portal.environments.progress import status_display, with_progress
 from portal.environments.selectors import environment_list as environment_list_query
+from portal.environments.selectors import with_upgrade_flag
 from portal.environments.services import state_force_unlock
 
 
@@ -28,6 +30,40 @@ def environment_list(request: HttpRequest) -> HttpResponse:
         ),
         filterset_class=EnvironmentFilterSet,
         template="environments/environment_list.html",
+    )
+
+
+ENVIRONMENT_COLUMNS = [
+    ("id", lambda e: e.pk),
+    ("team", lambda e: e.team.slug),
+    ("name", lambda e: e.name),
+    ("owner", lambda e: e.owner.username),
+    ("blueprint", lambda e: e.blueprint_version.blueprint.slug),
+    ("version", lambda e: e.blueprint_version.version),
+    ("upgrade_available", lambda e: "yes" if e.upgrade_available else "no"),
+    ("tier", lambda e: e.tier),
+    ("region", lambda e: e.region),
+    ("status", lambda e: e.status),
+    ("drift", lambda e: e.drift_status),
+    ("locked_since", lambda e: e.state_lock.created_at if hasattr(e, "state_lock") else None),
+    ("monthly_cost_usd", lambda e: e.monthly_cost_usd),
+    ("expires_at", lambda e: e.expires_at),
+    ("destroyed_at", lambda e: e.destroyed_at),
+    ("created_at", lambda e: e.created_at),
+]
+
+
+@require_GET
+def environment_export(request: HttpRequest) -> HttpResponse:
+    """The inventory as CSV, with the list page's filters, streamed."""
+    return csv_export(
+        request,
+        queryset=with_upgrade_flag(
+            environment_list_query(user=request.user).defer(*ENVIRONMENT_BLOBS, *BLUEPRINT_VERSION_BLOBS)
+        ),
+        filterset_class=EnvironmentFilterSet,
+        columns=ENVIRONMENT_COLUMNS,
+        filename="environments.csv",
     )
 
 
@@ -54,6 +90,9 @@ def environment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outputs": output_rows(environment.outputs),
             "runs": environment.runs.select_related("created_by")[:20],
             "state_versions": environment.state_versions.select_related("run")[:20],
+            "final_state": environment.state_versions.only("serial", "created_at").first()
+            if environment.status == EnvironmentStatus.DESTROYED
+            else None,
             "lock": StateLock.objects.filter(environment=environment).select_related("run").first(),
             "spend": environment_spend(environment=environment),
         },

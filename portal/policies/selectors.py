@@ -50,3 +50,29 @@ def policy_report_stored(*, run) -> PolicyReport | None:
     """The stored report of a plan run, or None when the run was never evaluated."""
     evaluation = PolicyEvaluation.objects.filter(run=run).first()
     return PolicyReport.from_dict(evaluation.report) if evaluation else None
+
+
+def policy_evidence_for_runs(*, runs) -> list[dict]:
+    """The stored policy results of plan runs, as JSON-ready dicts for an evidence pack: one per
+    evaluated run, in the order given (runs never evaluated are left out). Each holds the run id,
+    its plan SHA-256, when it was evaluated, the context the policies saw and the whole report
+    (every policy with its version, outcome, messages and resource addresses)."""
+    run_ids = [run.pk for run in runs]
+    evaluations = {
+        e.run_id: e
+        for e in PolicyEvaluation.objects.filter(run_id__in=run_ids)
+        .select_related("run")
+        .only("run_id", "report", "context", "passed", "created_at", "run__plan_sha256")
+    }
+    return [
+        {
+            "run": run_id,
+            "plan_sha256": evaluations[run_id].run.plan_sha256,
+            "evaluated_at": evaluations[run_id].created_at.isoformat(),
+            "passed": evaluations[run_id].passed,
+            "context": evaluations[run_id].context,
+            "report": evaluations[run_id].report,
+        }
+        for run_id in run_ids
+        if run_id in evaluations
+    ]

@@ -56,6 +56,10 @@ def eval_budget_ms() -> float:
     return float(getattr(settings, "POLICY_EVAL_BUDGET_MS", DEFAULT_BUDGET_MS))
 
 
+def eval_processes() -> int | None:
+    return getattr(settings, "POLICY_EVALUATORS", None)
+
+
 def _metadata(policy_set: PolicySet) -> dict[str, Any]:
     return {f: getattr(policy_set, f) for f in METADATA_FIELDS}
 
@@ -230,10 +234,17 @@ def policy_report_for_plan(
         policies = policies_in_scope(blueprint=context.blueprint, tier=context.tier)
     if ignore_scope:
         return evaluate(
-            policies, build_input(plan_json=plan_json, context=context), budget_ms=eval_budget_ms()
+            policies,
+            build_input(plan_json=plan_json, context=context),
+            budget_ms=eval_budget_ms(),
+            processes=eval_processes(),
         )
     return policies_evaluate_plan(
-        plan_json=plan_json, context=context, policies=policies, budget_ms=eval_budget_ms()
+        plan_json=plan_json,
+        context=context,
+        policies=policies,
+        budget_ms=eval_budget_ms(),
+        processes=eval_processes(),
     )
 
 

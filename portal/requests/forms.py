@@ -197,3 +197,20 @@ class RequestForm(forms.Form):
             {"spec": spec, "field": self[spec.name], "visible": field_visible(spec, values)}
             for spec in self.spec.fields
         ]
+
+
+class DestroyConfirmForm(forms.Form):
+    """Confirms a destroy: the environment's name typed out, and why. The service
+    (environment_destroy_request) judges both, so the API refuses the same things."""
+
+    confirm_name = forms.CharField(
+        required=False,
+        label="Type the environment's name to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "aria-required": "true"}),
+    )
+    reason = forms.CharField(
+        required=False,
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-required": "true"}),
+    )

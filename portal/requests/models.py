@@ -74,6 +74,10 @@ class EnvironmentRequest(models.Model):
     cost_delta_usd = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     over_budget = models.BooleanField(default=False)
     break_glass = models.BooleanField(default=False, help_text="Approved alone by a platform admin.")
+    routed_to_admins = models.BooleanField(
+        default=False,
+        help_text="Nobody in the team besides the requester can satisfy the policy; platform admins decide.",
+    )
     awaiting_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -172,6 +176,22 @@ class Approval(models.Model):
     break_glass_reason = models.TextField(blank=True, default="")
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.TextField(blank=True, default="")
+    acknowledged_warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The plan policies' warnings the approver acknowledged: policy, version, messages.",
+    )
+    policies_passed = models.BooleanField(
+        null=True, blank=True, help_text="Whether the plan policies passed when this decision was made."
+    )
+    apply_run = models.ForeignKey(
+        "runs.Run",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The apply (or destroy) run this approval started, when it completed the policy.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -69,10 +69,11 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
 def approver_emails(request: Any) -> list[str]:
     """Whom to ask: everyone who may decide (portal.core.permissions.approver_membership_q) except
     the requester; platform admins from outside the team only when the policy needs one or a
-    budget approver."""
+    budget approver, or when the request was routed to them (nobody in the team can decide)."""
     needs = " ".join(request.policy_decision.get("needs", []))
     people = Membership.objects.filter(approver_membership_q(request.team_id)).exclude(user=request.requester)
-    if "platform admin" not in needs and "budget approver" not in needs:
+    routed = getattr(request, "routed_to_admins", False)
+    if not routed and "platform admin" not in needs and "budget approver" not in needs:
         people = people.filter(team_id=request.team_id).exclude(role=Role.PLATFORM_ADMIN)
     return list(people.values_list("user__email", flat=True).distinct())
 
@@ -90,6 +91,34 @@ def notify_approvers(request: Any) -> None:
 def notify_requester(request: Any, what: str) -> None:
     _send(
         f"[infra portal] {request}: {what}", f"{request}: {what}\n{_link(request)}", [request.requester.email]
+    )
+
+
+def platform_admin_emails(*, exclude_user_id: int | None = None) -> list[str]:
+    people = Membership.objects.filter(role=Role.PLATFORM_ADMIN).exclude(user_id=exclude_user_id)
+    return list(people.values_list("user__email", flat=True).distinct())
+
+
+def notify_routed_to_admins(request: Any, why: str) -> None:
+    """Tells the platform admins that a request has no possible approver in its team."""
+    _send(
+        f"[infra portal] {request} needs a platform admin's decision",
+        f"{request.requester} submitted {request} ({request.blueprint_version}, {request.tier}) for "
+        f"{request.team}.\n{why}\nIt is in your approval queue once its plan is ready: {_link(request)}",
+        platform_admin_emails(exclude_user_id=request.requester_id),
+    )
+
+
+def team_emails(team_id: int) -> list[str]:
+    return list(Membership.objects.filter(team_id=team_id).values_list("user__email", flat=True).distinct())
+
+
+def notify_destroy(environment: Any, *, subject: str, body: str) -> None:
+    """Tells an environment's owner and team about its destruction."""
+    _send(
+        f"[infra portal] {environment}: {subject}",
+        f"{body}\n{settings.PORTAL_BASE_URL}{reverse('environments:detail', args=[environment.pk])}",
+        [environment.owner.email, *team_emails(environment.team_id)],
     )
 
 

@@ -136,3 +136,28 @@ def evaluate(policy: PolicySpec, facts: RequestFacts, approvals: list[ApprovalFa
         needs.append("an approval from a budget approver (the team goes over budget)")
         reasons.append("Over budget: a budget approver must also sign off.")
     return Decision(satisfied=not needs, needs=needs, reasons=reasons)
+
+
+# Stands for "some platform admin" when asking whether a team can decide alone: a policy that
+# requires a platform admin always asks one, so that need alone is no dead end.
+_ANY_PLATFORM_ADMIN = ApprovalFact(
+    approver_id=-1, is_team_approver=False, is_platform_admin=True, is_budget_approver=True
+)
+
+
+def team_can_decide(policy: PolicySpec, facts: RequestFacts, team_approvers: list[ApprovalFact]) -> bool:
+    """Whether the team's approvers (everyone in the team who may decide; the requester is
+    dropped), all approving, would satisfy the policy when a person must look. The platform admin
+    a policy requires is taken as given; a False answer means the request would wait for ever
+    unless platform admins decide it."""
+    needs_a_person = RequestFacts(
+        requester_id=facts.requester_id,
+        kind=facts.kind,
+        tier=facts.tier,
+        monthly_cost_usd=None,
+        over_budget=False,
+    )
+    candidates = [a for a in team_approvers if a.approver_id != facts.requester_id and not a.break_glass]
+    if policy.require_platform_admin and not any(a.is_platform_admin for a in candidates):
+        candidates.append(_ANY_PLATFORM_ADMIN)
+    return evaluate(policy, needs_a_person, candidates).satisfied

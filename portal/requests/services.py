@@ -4,6 +4,7 @@ portal.requests.states.request_transition; who may do what is asked of portal.co
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,8 +31,12 @@ from portal.core.permissions import (
     can_submit_request,
 )
 from portal.costs.services import request_plan_cost
+from portal.environments.models import EnvironmentStatus
 from portal.environments.selectors import team_committed_spend
 from portal.environments.services import environment_cost_record, environment_create
+from portal.policies.engine import PolicyReport
+from portal.policies.selectors import policy_report_stored
+from portal.policies.services import policy_context_for_request, policy_report_for_run
 from portal.requests.models import (
     Approval,
     ApprovalPolicy,
@@ -41,7 +46,12 @@ from portal.requests.models import (
     RequestKind,
     RequestState,
 )
-from portal.requests.notifications import notify_approvers, notify_requester
+from portal.requests.notifications import (
+    notify_approvers,
+    notify_destroy,
+    notify_requester,
+    notify_routed_to_admins,
+)
 from portal.requests.policy import (
     DEFAULT_POLICIES,
     ApprovalFact,
@@ -49,6 +59,7 @@ from portal.requests.policy import (
     PolicySpec,
     RequestFacts,
     evaluate,
+    team_can_decide,
 )
 from portal.requests.states import CLOSED_STATES, IllegalTransition, request_transition, transition_check
 from portal.runs.models import RunKind, RunStatus
@@ -65,6 +76,31 @@ class InvalidInputs(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class PlanChanged(RequestNotAwaiting):
+    """The decision names a plan (by SHA-256) that is no longer the request's current plan: the
+    approver reviewed another plan. A conflict (HTTP 409 in API terms)."""
+
+    message = "The plan changed while you were reviewing; review the new plan."
+
+    def __init__(self, *, expected: str, current: str) -> None:
+        super().__init__(self.message)
+        self.expected, self.current = expected, current
+
+
+class PolicyBlocksApproval(PermissionDenied):
+    """A plan policy denies the plan (or could not be evaluated), so it cannot be approved."""
+
+
+class AcknowledgementRequired(InvalidInputs):
+    """The plan has policy warnings the approver did not acknowledge."""
+
+    def __init__(self, policies: list[str]) -> None:
+        super().__init__(
+            {"acknowledge": "Acknowledge the policy warnings before approving: " + ", ".join(policies) + "."}
+        )
+        self.policies = policies
 
 
 @transaction.atomic
@@ -128,11 +164,23 @@ def environment_request_create(
 
 @transaction.atomic
 def environment_destroy_request(
-    *, requester: Any, environment: Any, reason: str = "", ip: str | None = None
+    *, requester: Any, environment: Any, confirm_name: str, reason: str, ip: str | None = None
 ) -> EnvironmentRequest:
-    """Drafts a request to destroy an environment (its plan is a destroy plan)."""
+    """Drafts a request to destroy an environment (its plan is a destroy plan). The requester
+    confirms by typing the environment's name and must give a reason."""
     if not can_request_destroy(requester, environment):
         raise PermissionDenied("Only the owning team can ask to destroy this environment.")
+    errors = {}
+    if environment.status == EnvironmentStatus.DESTROYED:
+        errors["environment"] = f"{environment} is already destroyed."
+    elif environment.requests.filter(kind=RequestKind.DESTROY).exclude(state__in=CLOSED_STATES).exists():
+        errors["environment"] = f"{environment} already has a destroy request in progress."
+    if confirm_name.strip() != environment.name:
+        errors["confirm_name"] = f"Type the environment's name, {environment.name}, to confirm."
+    if not reason.strip():
+        errors["reason"] = "Say why this environment should be destroyed."
+    if errors:
+        raise InvalidInputs(errors)
     request = EnvironmentRequest.objects.create(
         kind=RequestKind.DESTROY,
         state=RequestState.DRAFT,
@@ -208,7 +256,65 @@ def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: s
         note="Submitted; plan run #{run} queued.",
         summary=f"{actor} submitted {request}; plan run #{{run}} queued.",
     )
+    request_route_approvers(request=request, actor=actor)
+    if request.kind == RequestKind.DESTROY:
+        _notify_destroy_requested(request)
     return run
+
+
+def _notify_destroy_requested(request: EnvironmentRequest) -> None:
+    notify_destroy(
+        request.environment,
+        subject=f"destroy requested by {request.requester}",
+        body=f"{request.requester} asked to destroy {request.environment} (request #{request.pk}).\n"
+        f"Reason: {request.reason or 'none given'}",
+    )
+
+
+def team_approver_facts(request: EnvironmentRequest) -> list[ApprovalFact]:
+    """Everyone in the request's team who may decide on it (portal.core.permissions), as the
+    policy sees them, the requester excluded."""
+    memberships = list(
+        Membership.objects.filter(user__memberships__team_id=request.team_id)
+        .exclude(user_id=request.requester_id)
+        .distinct()
+    )
+    by_user: dict[int, list[Membership]] = {}
+    for membership in memberships:
+        by_user.setdefault(membership.user_id, []).append(membership)
+    facts = [
+        ApprovalFact(approver_id=user_id, **approver_capacity(held, request.team_id))
+        for user_id, held in by_user.items()
+    ]
+    return [f for f in facts if f.is_team_approver or f.is_platform_admin or f.is_budget_approver]
+
+
+def request_route_approvers(*, request: EnvironmentRequest, actor: Any) -> bool:
+    """At submit: when nobody in the team besides the requester can satisfy the tier's policy,
+    the request goes to the platform admins (they may decide on any team's request, so it is in
+    their approval queue), which the timeline records and they are told. Returns whether it was
+    routed. Call inside the submit's transaction."""
+    facts = RequestFacts(
+        requester_id=request.requester_id,
+        kind=request.kind,
+        tier=request.tier,
+        monthly_cost_usd=None,
+        over_budget=False,
+    )
+    policy = _policy_for(request)
+    if team_can_decide(_policy_spec(policy), facts, team_approver_facts(request)):
+        return False
+    why = (
+        f"Nobody in {request.team} besides {request.requester} can satisfy the policy "
+        f"'{policy.name}' ({policy.required_approvals} approval"
+        f"{'s' if policy.required_approvals != 1 else ''}), so the platform admins decide on it."
+    )
+    request.routed_to_admins = True
+    request.save(update_fields=["routed_to_admins", "updated_at"])
+    RequestEvent.objects.create(request=request, state=request.state, actor=actor, note=why)
+    audit_record(actor=actor, action="request.routed_to_admins", target=request, summary=f"{request}: {why}")
+    notify_routed_to_admins(request, why)
+    return True
 
 
 def request_run_ended(sender: Any, *, run: Any, **kwargs: Any) -> None:
@@ -252,6 +358,13 @@ def request_run_finished(*, request_id: int, run: Any) -> None:
             summary=f"{request}: {note}",
         )
         notify_requester(request, note)
+        if done and run.kind == RunKind.DESTROY and request.environment is not None:
+            notify_destroy(
+                request.environment,
+                subject=f"destroyed by run #{run.pk}",
+                body=f"{request.environment} was destroyed by run #{run.pk} (request #{request.pk}). "
+                "Its final state version is kept.",
+            )
 
 
 def approval_policies_ensure_defaults() -> None:
@@ -342,14 +455,25 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
                 summary=f"{approval.approver}'s {approval.decision} voided: plan run #{plan_run.pk} "
                 "differs from the plan they reviewed.",
             )
+    report = policy_report_for_run(run=plan_run, context=policy_context_for_request(request))
     policy = _policy_for(request)
     request.policy = policy if policy.pk else None
     decision = request_decision(request)
+    reasons = list(decision.reasons)
+    held = decision.satisfied and (report.blocks_approval() or report.needs_acknowledgement)
+    if report.blocks_approval():
+        reasons.append("Plan policies: " + _blocking_text(report))
+    elif report.needs_acknowledgement:
+        reasons.append(
+            "Plan policies warn (an approver must acknowledge): "
+            + ", ".join(r.policy for r in report.warnings)
+        )
     request.policy_decision = {
         "policy": policy.name,
-        "needs": decision.needs,
-        "reasons": decision.reasons,
-        "automatic": decision.automatic,
+        "needs": decision.needs + _policy_needs(report),
+        "reasons": reasons,
+        "automatic": decision.automatic and not held,
+        "plan_policies": {"passed": report.passed, "counts": report.to_dict()["counts"]},
     }
     request.save()
     RequestEstimates.objects.update_or_create(request=request, defaults={"plan_estimate": cost.estimate})
@@ -364,15 +488,81 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
         actor=None,
         action="request.planned",
         target=request,
-        summary=f"{request} planned by run #{plan_run.pk}; {'; '.join(decision.reasons)}",
+        summary=f"{request} planned by run #{plan_run.pk}; {'; '.join(reasons)}",
+        data={"policy_report": report.to_dict()["counts"], "policies_passed": report.passed},
     )
-    if decision.satisfied:
+    if decision.satisfied and not held:
         _request_approved(request, actor=None, decision=decision)
     else:
         notify_approvers(request)
+        if report.blocks_approval(break_glass=True):  # nobody can approve it: the requester must act
+            notify_requester(request, f"the plan policies block approval: {_blocking_text(report)}")
 
 
-def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Decision) -> None:
+def _policy_needs(report: PolicyReport) -> list[str]:
+    if report.blocks_approval(break_glass=True):
+        return ["a plan the plan policies do not deny (change the request and re-plan)"]
+    if report.blocks_approval():
+        return ["a platform admin's break-glass approval, or a plan the plan policies do not deny"]
+    if report.needs_acknowledgement:
+        return ["an approver who acknowledges the plan policies' warnings"]
+    return []
+
+
+def _blocking_text(report: PolicyReport) -> str:
+    parts = []
+    for result in report.results:
+        if result.failed:
+            what = result.error or "; ".join(m.msg for m in result.messages)
+            parts.append(f"{result.policy} {'denies' if result.outcome == 'deny' else 'failed'}: {what}")
+    return " ".join(parts)
+
+
+def request_policy_report(request: EnvironmentRequest) -> PolicyReport | None:
+    """The plan policies' report of the request's current plan, or None before a plan exists.
+    A plan evaluated before policies ran here is evaluated (and stored) now: approval never
+    proceeds on a plan that was not checked."""
+    if request.plan_run is None:
+        return None
+    report = policy_report_stored(run=request.plan_run)
+    if report is None:
+        report = policy_report_for_run(run=request.plan_run, context=policy_context_for_request(request))
+    return report
+
+
+def _check_plan_policies(
+    request: EnvironmentRequest, *, break_glass: bool, acknowledged: set[str]
+) -> tuple[PolicyReport, list[dict[str, Any]]]:
+    """Refuses an approval the plan policies block, or one that leaves a warning unacknowledged.
+    Returns the report and the acknowledgements to record with the approval."""
+    report = request_policy_report(request)
+    assert report is not None  # an awaiting request always has its plan
+    if report.blocks_approval(break_glass=break_glass):
+        overridable = not break_glass and not report.blocks_approval(break_glass=True)
+        raise PolicyBlocksApproval(
+            "The plan policies block approval. "
+            + _blocking_text(report)
+            + (" A platform admin may override this by break-glass." if overridable else "")
+        )
+    missing = [r.policy for r in report.warnings if r.policy not in acknowledged]
+    if missing:
+        raise AcknowledgementRequired(missing)
+    recorded = [
+        {"policy": r.policy, "version": r.version, "messages": [m.msg for m in r.messages]}
+        for r in report.warnings
+    ]
+    return report, recorded
+
+
+def _check_plan_hash(request: EnvironmentRequest, plan_sha256: str | None) -> None:
+    if plan_sha256 is None:  # a caller that shows no plan (the portal's own jobs) binds to the current one
+        return
+    current = request.plan_run.plan_sha256
+    if plan_sha256.strip().lower() != current:
+        raise PlanChanged(expected=plan_sha256, current=current)
+
+
+def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Decision) -> Any:
     how = "automatically" if decision.automatic else ("by break-glass" if decision.break_glass else "")
     request_transition(request, "approve", actor=actor, note=f"Approved {how}".strip() + ".")
     audit_record(
@@ -394,6 +584,7 @@ def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Deci
         request, "start_apply", actor=actor, note=f"{run.get_kind_display()} run #{run.pk} queued."
     )
     notify_requester(request, f"approved; {run.get_kind_display().lower()} run #{run.pk} queued")
+    return run
 
 
 def _check_approver(request: EnvironmentRequest, approver: Any) -> None:
@@ -424,18 +615,29 @@ def approval_grant(
     approver: Any,
     comment: str = "",
     break_glass_reason: str = "",
+    plan_sha256: str | None = None,
+    acknowledged: Iterable[str] = (),
     ip: str | None = None,
 ) -> Approval:
     """Records an approval bound to the current plan file and cost; applies when the policy is met.
 
+    `plan_sha256` is the plan the approver reviewed (the sign-off form and the API send it); a
+    different current plan raises PlanChanged. A plan policy that denies (or errors) raises
+    PolicyBlocksApproval, also by break-glass unless every failed policy allows break-glass.
+    Every warned policy must be in `acknowledged` (AcknowledgementRequired otherwise); the
+    acknowledgements are recorded with the approval and audited.
     The request row is locked, so two approvers clicking at once produce one apply.
     """
     request = _lock_awaiting(request)
     _check_approver(request, approver)
+    _check_plan_hash(request, plan_sha256)
     if request.approvals.filter(approver=approver, voided_at__isnull=True).exists():
         raise PermissionDenied("You have already decided on this plan; one person counts once.")
     if break_glass_reason.strip() and not can_break_glass(approver, request):
         raise PermissionDenied("Only a platform admin can approve by break-glass.")
+    report, acknowledgements = _check_plan_policies(
+        request, break_glass=bool(break_glass_reason.strip()), acknowledged=set(acknowledged)
+    )
     approval = Approval.objects.create(
         request=request,
         approver=approver,
@@ -447,6 +649,8 @@ def approval_grant(
         monthly_cost_usd=request.monthly_cost_usd,
         break_glass=bool(break_glass_reason.strip()),
         break_glass_reason=break_glass_reason.strip(),
+        acknowledged_warnings=acknowledgements,
+        policies_passed=report.passed,
     )
     RequestEvent.objects.create(
         request=request,
@@ -461,9 +665,20 @@ def approval_grant(
         action="approval.break_glass" if approval.break_glass else "approval.granted",
         target=request,
         ip=ip,
-        data={"plan_sha256": approval.plan_sha256, "reason": break_glass_reason},
+        data={
+            "plan_sha256": approval.plan_sha256,
+            "reason": break_glass_reason,
+            "policies_passed": report.passed,
+            "overridden_policies": [r.policy for r in report.results if r.failed],
+            "acknowledged_warnings": acknowledgements,
+        },
         summary=f"{approver} approved {request} (plan sha256 {approval.plan_sha256[:12]}…)"
-        + (f" by break-glass: {approval.break_glass_reason}" if approval.break_glass else ""),
+        + (f" by break-glass: {approval.break_glass_reason}" if approval.break_glass else "")
+        + (
+            f"; acknowledged warnings of {', '.join(a['policy'] for a in acknowledgements)}"
+            if acknowledgements
+            else ""
+        ),
     )
     decision = request_decision(request)
     request.policy_decision = {
@@ -474,16 +689,24 @@ def approval_grant(
     request.break_glass = request.break_glass or decision.break_glass
     request.save(update_fields=["policy_decision", "break_glass", "updated_at"])
     if decision.satisfied:
-        _request_approved(request, actor=approver, decision=decision)
+        approval.apply_run = _request_approved(request, actor=approver, decision=decision)
+        approval.save(update_fields=["apply_run"])
     return approval
 
 
 @transaction.atomic
 def approval_reject(
-    *, request: EnvironmentRequest, approver: Any, comment: str, ip: str | None = None
+    *,
+    request: EnvironmentRequest,
+    approver: Any,
+    comment: str,
+    plan_sha256: str | None = None,
+    ip: str | None = None,
 ) -> Approval:
+    """Rejects the request. `plan_sha256`, as for approval_grant, must name the current plan."""
     request = _lock_awaiting(request)
     _check_approver(request, approver)
+    _check_plan_hash(request, plan_sha256)
     if not comment.strip():
         raise InvalidInputs({"comment": "Say why you reject it."})
     approval = Approval.objects.create(
@@ -611,6 +834,8 @@ def environment_expired_destroy_request(
                 note="Destroy plan run #{run} queued.",
                 summary=f"{request} submitted at expiry; destroy plan run #{{run}} queued.",
             )
+            request_route_approvers(request=request, actor=None)
+            _notify_destroy_requested(request)
     except RunConflict:
         log.info("%s is busy; its destroy plan is queued by the next expiry pass", environment)
         return None

@@ -5,6 +5,7 @@ from portal.requests import views
 app_name = "requests"
 urlpatterns = [
     path("", views.request_list, name="list"),
+    path("export.csv", views.request_export, name="export"),
     path("approvals/", views.approval_queue, name="queue"),
     path("<int:pk>/", views.request_detail, name="detail"),
     path("<int:pk>/submit/", views.request_submit, name="submit"),

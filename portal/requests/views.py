@@ -12,14 +12,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.audit.services import client_ip
 from portal.catalog.display import input_rows, value_text
 from portal.catalog.toolchain import BlueprintNotRunnable, version_readiness
+from portal.core.csv_export import csv_export
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, REQUEST_BLOBS, RUN_BLOBS, list_page
+from portal.core.permissions import can_request_destroy
 from portal.environments.selectors import environment_list, team_committed_spend
+from portal.policies.selectors import policy_report_stored
+from portal.policies.services import policy_context_for_request, policy_report_for_run
 from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
+from portal.requests.forms import DestroyConfirmForm
 from portal.requests.selectors import approval_queue as approval_queue_query
 from portal.requests.selectors import approval_queue_counts
 from portal.requests.selectors import request_list as request_list_query
 from portal.requests.services import (
     InvalidInputs,
+    PlanChanged,
     RequestNotAwaiting,
     approval_grant,
     approval_reject,
@@ -53,6 +59,35 @@ def request_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+REQUEST_COLUMNS = [
+    ("id", lambda r: r.pk),
+    ("kind", lambda r: r.kind),
+    ("environment", lambda r: r.environment_name),
+    ("blueprint", lambda r: r.blueprint_version.blueprint.slug),
+    ("version", lambda r: r.blueprint_version.version),
+    ("tier", lambda r: r.tier),
+    ("team", lambda r: r.team.slug),
+    ("requester", lambda r: r.requester.username),
+    ("state", lambda r: r.state),
+    ("routed_to_admins", lambda r: "yes" if r.routed_to_admins else "no"),
+    ("monthly_cost_usd", lambda r: r.monthly_cost_usd),
+    ("reason", lambda r: r.reason),
+    ("created_at", lambda r: r.created_at),
+]
+
+
+@require_GET
+def request_export(request: HttpRequest) -> HttpResponse:
+    """The request list as CSV, with the list page's filters, streamed."""
+    return csv_export(
+        request,
+        queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
+        filterset_class=RequestFilterSet,
+        columns=REQUEST_COLUMNS,
+        filename="requests.csv",
+    )
+
+
 def _review_context(env_request: Any) -> dict[str, Any]:
     plan = env_request.plan_run
     groups: dict[str, list[dict[str, Any]]] = {"add": [], "change": [], "destroy": []}
@@ -72,12 +107,21 @@ def _review_context(env_request: Any) -> dict[str, Any]:
             if before != after:
                 diff.append({"name": name, "before": before, "after": after})
     committed = team_committed_spend(env_request.team)
+    report = None
+    if plan is not None:
+        # Stored when the plan finished; a plan from before policies ran here is checked for display.
+        report = policy_report_stored(run=plan) or policy_report_for_run(
+            run=plan, context=policy_context_for_request(env_request), store=False
+        )
     return {
+        "policy_report": report,
+        "policy_blocked": report is not None and report.blocks_approval(),
+        "policy_blocked_even_break_glass": report is not None and report.blocks_approval(break_glass=True),
         "req": env_request,
         "plan": plan,
         "groups": groups,
         "diff": diff,
-        "approvals": env_request.approvals.select_related("approver"),
+        "approvals": env_request.approvals.select_related("approver", "apply_run"),
         "events": env_request.events.select_related("actor"),
         "runs": env_request.runs.all(),
         "decision": request_decision(env_request) if env_request.plan_run_id else None,
@@ -95,6 +139,10 @@ def _review_context(env_request: Any) -> dict[str, Any]:
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The request page; approvers see the sign-off form on it."""
+    return _detail_response(request, pk)
+
+
+def _detail_response(request: HttpRequest, pk: int, *, status: int = 200) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     context = _review_context(env_request)
     context["can_decide"] = approval_queue_query(user=request.user).filter(pk=pk).exists()
@@ -113,7 +161,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         row["label"] = labels.get(row["name"], row["name"])
         row["before"], row["after"] = value_text(row["before"]), value_text(row["after"])
     context["moves"] = moves_from(env_request.state)
-    return render(request, "requests/request_detail.html", context)
+    return render(request, "requests/request_detail.html", context, status=status)
 
 
 @require_GET
@@ -131,10 +179,19 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: Any) -> HttpResponse:
+def _step(
+    request: HttpRequest,
+    pk: int,
+    action: Any,
+    success: str,
+    reraise: tuple[type[Exception], ...] = (),
+    **kwargs: Any,
+) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
     try:
         result = action(request=env_request, ip=client_ip(request), **kwargs)
+    except reraise:
+        raise
     except STEP_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect("requests:detail", pk=pk)
@@ -148,6 +205,9 @@ def _step(request: HttpRequest, pk: int, action: Any, success: str, **kwargs: An
             f"{env_request.environment_name}; draft it again with another name.",
         )
         return redirect("requests:detail", pk=pk)
+    apply_run = getattr(result, "apply_run", None)
+    if apply_run is not None:
+        success = f"{success} {apply_run.get_kind_display()} run #{apply_run.pk} started."
     messages.success(request, success)
     if getattr(result, "kind", None) == "plan":
         return redirect("runs:detail", pk=result.pk)
@@ -173,34 +233,75 @@ def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sign-off form. It carries the SHA-256 of the plan the approver saw; when the plan
+    changed meanwhile, the page comes back (409) with the new plan and nothing is recorded."""
     comment = request.POST.get("comment", "")
-    if request.POST.get("decision") == "reject":
-        return _step(request, pk, approval_reject, "Rejected.", approver=request.user, comment=comment)
-    return _step(
-        request,
-        pk,
-        approval_grant,
-        "Approved.",
-        approver=request.user,
-        comment=comment,
-        break_glass_reason=request.POST.get("break_glass_reason", "")
-        if request.POST.get("decision") == "break_glass"
-        else "",
-    )
-
-
-@require_http_methods(["POST"])
-def environment_destroy(request: HttpRequest, env_pk: int) -> HttpResponse:
-    environment = get_object_or_404(environment_list(user=request.user), pk=env_pk)
+    # A form without the field names no plan: it never matches, so it cannot bind to a new one.
+    plan_sha256 = request.POST.get("plan_sha256", "")
     try:
-        env_request = environment_destroy_request(
-            requester=request.user,
-            environment=environment,
-            reason=request.POST.get("reason", ""),
-            ip=client_ip(request),
+        if request.POST.get("decision") == "reject":
+            return _step(
+                request,
+                pk,
+                approval_reject,
+                "Rejected.",
+                approver=request.user,
+                comment=comment,
+                plan_sha256=plan_sha256,
+                reraise=(PlanChanged,),
+            )
+        return _step(
+            request,
+            pk,
+            approval_grant,
+            "Approved.",
+            approver=request.user,
+            comment=comment,
+            plan_sha256=plan_sha256,
+            acknowledged=request.POST.getlist("acknowledge"),
+            break_glass_reason=request.POST.get("break_glass_reason", "")
+            if request.POST.get("decision") == "break_glass"
+            else "",
+            reraise=(PlanChanged,),
         )
-    except PermissionDenied as exc:
+    except PlanChanged as exc:
         messages.error(request, str(exc))
-        return redirect("environments:detail", pk=env_pk)
-    messages.success(request, f"Destroy request #{env_request.pk} drafted; submit it to plan the destroy.")
-    return redirect("requests:detail", pk=env_request.pk)
+        return _detail_response(request, pk, status=409)
+
+
+@require_http_methods(["GET", "POST"])
+def environment_destroy(request: HttpRequest, env_pk: int) -> HttpResponse:
+    """The destroy confirmation: GET shows it; a valid POST drafts the destroy request and submits
+    it (its destroy plan is queued), then shows the request."""
+    environment = get_object_or_404(environment_list(user=request.user), pk=env_pk)
+    if not can_request_destroy(request.user, environment):
+        raise PermissionDenied("Only the owning team can ask to destroy this environment.")
+    form = DestroyConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            env_request = environment_destroy_request(
+                requester=request.user,
+                environment=environment,
+                confirm_name=form.cleaned_data["confirm_name"],
+                reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
+            )
+        except InvalidInputs as exc:
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            try:
+                environment_request_submit(request=env_request, actor=request.user, ip=client_ip(request))
+            except STEP_ERRORS as exc:
+                messages.error(request, f"Destroy request #{env_request.pk} drafted but not submitted: {exc}")
+            else:
+                messages.success(
+                    request, f"Destroy request #{env_request.pk} submitted; its destroy plan is queued."
+                )
+            return redirect("requests:detail", pk=env_request.pk)
+    return render(
+        request,
+        "requests/destroy_confirm.html",
+        {"environment": environment, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from portal.core.crypto import decrypt_json, encrypt_json
 from portal.environments.backends import backend_config
 from portal.environments.models import Environment
 from portal.environments.services import environment_applied, environment_drift_record
+from portal.runs.database import UNAVAILABLE, Backoff, with_retries
 from portal.runs.lifecycle import run_finished
 from portal.runs.models import Run, RunKind, RunLogLine, RunPlanData, RunStatus
 from portal.runs.services import run_claim
@@ -36,7 +38,7 @@ from workers.runner.packer import packer_build
 from workers.runner.process import ProcessResult, RunnerError, minimal_env
 from workers.runner.redaction import DEFAULT_PATTERNS, Redactor
 from workers.runner.terraform import Terraform, changes_digest, summarize_plan
-from workers.runner.workdir import file_sha256, materialize, write_inputs
+from workers.runner.workdir import TFVARS_FILE, file_sha256, materialize, write_inputs
 
 log = logging.getLogger(__name__)
 PLAN_FILE = "plan.tfplan"
@@ -47,17 +49,28 @@ class RunFailed(Exception):
 
 
 class LogSink:
-    """Buffers LogLines and writes them in order; seq numbers continue across commands."""
+    """Buffers LogLines and writes them in order; seq numbers continue across commands.
+
+    A write that fails because the database is unreachable does not reach Terraform: the lines
+    stay in the buffer and the write is tried again with backoff. The buffer is bounded
+    (RUN_LOG_BUFFER_LINES); past it the oldest unwritten lines are dropped, and a note says how
+    many, so a gap in the stored log is always explained.
+    """
 
     def __init__(self, run: Run) -> None:
         self.run = run
         self.seq = run.log_lines_count
         self.exit_code: int | None = None  # of the last Terraform/Packer process
-        self.buffer: list[RunLogLine] = []
+        self.buffer: deque[RunLogLine] = deque()
+        self.dropped = 0
         self.flushed_at = time.monotonic()
+        self.backoff = Backoff()
 
     def __call__(self, line: LogLine) -> None:
         self.seq += 1
+        if len(self.buffer) >= settings.RUN_LOG_BUFFER_LINES:
+            self.buffer.popleft()
+            self.dropped += 1
         self.buffer.append(
             RunLogLine(
                 run=self.run,
@@ -74,29 +87,77 @@ class LogSink:
     def note(self, message: str, level: str = "info") -> None:
         self(LogLine(stream="portal", level=level, message=message, resource=None, raw=message))
 
-    def flush(self) -> None:
+    def flush(self, *, wait: bool = False) -> None:
+        """Writes the buffered lines. Without ``wait`` a failed write (database unreachable) is
+        left for a later call, after a backoff; with it, the write is retried until
+        RUN_DB_RETRY_S has passed and the last error is raised."""
+        if wait:
+            with_retries(self._write, what=f"run {self.run.pk}: storing log lines")
+            return
+        if not self.backoff.ready():
+            return
+        try:
+            self._write()
+        except UNAVAILABLE:
+            self.backoff.failed()
+        else:
+            self.backoff.succeeded()
+        self.flushed_at = time.monotonic()
+
+    def _write(self) -> None:
+        if self.dropped:
+            dropped, self.dropped = self.dropped, 0
+            self.note(
+                f"{dropped} log lines were dropped: the database was unreachable for longer than "
+                f"the worker's buffer of {settings.RUN_LOG_BUFFER_LINES} lines lasts.",
+                level="warn",
+            )
         if self.buffer:
-            RunLogLine.objects.bulk_create(self.buffer)
-            Run.objects.filter(pk=self.run.pk).update(log_lines_count=self.seq)
-            self.buffer = []
+            batch = list(self.buffer)
+            with transaction.atomic():
+                # ignore_conflicts: a retry after a commit whose answer was lost is a no-op.
+                RunLogLine.objects.bulk_create(batch, ignore_conflicts=True)
+                Run.objects.filter(pk=self.run.pk).update(log_lines_count=batch[-1].seq)
+            for _ in batch:
+                self.buffer.popleft()
         self.flushed_at = time.monotonic()
 
 
 class Heartbeat:
-    """on_tick/should_cancel for the runner: flush logs, heartbeat, and poll the cancel flag."""
+    """on_tick/should_cancel for the runner: flush logs, heartbeat, and poll the cancel flag.
+
+    While the database is unreachable Terraform keeps running: the heartbeat and the cancel poll
+    are skipped (the last cancel flag read stands) and tried again with backoff, and the log
+    says when the outage started and how long it lasted."""
 
     def __init__(self, run: Run, sink: LogSink) -> None:
         self.run, self.sink = run, sink
         self.cancel = False
         self.checked_at = 0.0
+        self.backoff = Backoff()
 
     def tick(self) -> None:
         self.sink.flush()
-        self.cancel = bool(
-            Run.objects.filter(pk=self.run.pk).values_list("cancel_requested", flat=True).first()
-        )
-        Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
         self.checked_at = time.monotonic()
+        if not self.backoff.ready():
+            return
+        try:
+            cancel = Run.objects.filter(pk=self.run.pk).values_list("cancel_requested", flat=True).first()
+            Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+        except UNAVAILABLE as exc:
+            if self.backoff.down_since is None:
+                log.warning("run %s: the database is unreachable (%s)", self.run.pk, exc)
+                self.sink.note(
+                    f"The database is unreachable ({str(exc).strip()[:200]}); the run goes on, "
+                    "and its log lines wait in the worker until the database is back.",
+                    level="warn",
+                )
+            self.backoff.failed()
+            return
+        self.cancel = bool(cancel)
+        down = self.backoff.succeeded()
+        if down is not None:
+            self.sink.note(f"The database is reachable again after {down:.0f} s.", level="warn")
 
     def should_cancel(self) -> bool:
         if time.monotonic() - self.checked_at > 1.0:
@@ -218,6 +279,11 @@ class TerraformJob:
             grace_s=settings.RUN_CANCEL_GRACE_S,
         )
 
+    # Set by run_execute: the plan run whose initialized folder this apply took over.
+    reused_from: int | None = None
+    # Set by execute_plan: keep this folder, initialized, for the apply of this plan.
+    keep_initialized = False
+
     def init(self) -> None:
         self.sink.note(f"terraform init ({settings.TERRAFORM_BIN})")
         _check(self.tf.init(), "terraform init", self.sink)
@@ -229,6 +295,7 @@ def execute_plan(job: TerraformJob) -> dict[str, Any]:
     plan_json = job.tf.show_json(PLAN_FILE)
     summary = summarize_plan(plan_json)
     plan_path = job.module_dir / PLAN_FILE
+    job.keep_initialized = True
     return {
         "plan_file": encrypt_json(base64.b64encode(plan_path.read_bytes()).decode()),
         "plan_sha256": file_sha256(plan_path),
@@ -249,14 +316,24 @@ def execute_apply(job: TerraformJob) -> dict[str, Any]:
     if file_sha256(plan_path) != plan_run.plan_sha256:
         raise RunFailed("The stored plan file does not match its recorded SHA-256; refusing to apply it.")
     job.sink.note(f"Applying plan of run #{plan_run.pk} (sha256 {plan_run.plan_sha256[:12]}…)")
-    job.init()
+    if job.reused_from is None:
+        job.init()
+    else:
+        job.sink.note(
+            f"Reusing the folder terraform init prepared for plan run #{job.reused_from} on this worker."
+        )
     _check(job.tf.apply(PLAN_FILE), "terraform apply", job.sink)
     destroyed = job.run.kind == RunKind.DESTROY
     outputs: dict[str, Any] = {}
     if not destroyed:
         applied = job.tf.applied_outputs
         outputs = applied if applied is not None else mask_outputs(job.tf.output_json())
-    environment_applied(environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs)
+    with_retries(
+        lambda: environment_applied(
+            environment_id=job.environment.pk, destroyed=destroyed, outputs=outputs, run_id=job.run.pk
+        ),
+        what=f"run {job.run.pk}: recording the applied environment",
+    )
     return {}
 
 
@@ -279,7 +356,12 @@ def execute_drift(job: TerraformJob) -> dict[str, Any]:
                 {"address": item["address"], "actions": item["actions"], "outside": False}
                 for item in summarize_plan(plan_json).resources
             ]
-        environment_drift_record(environment_id=job.environment.pk, drifted=drifted, changes=changes)
+        with_retries(
+            lambda: environment_drift_record(
+                environment_id=job.environment.pk, drifted=drifted, changes=changes
+            ),
+            what=f"run {job.run.pk}: recording the drift check",
+        )
         job.sink.note(
             "Drift detected: " + ", ".join(c["address"] for c in changes) if drifted else "No drift."
         )
@@ -314,10 +396,13 @@ def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: 
     _check(result, "packer build", sink)
     if not artifacts:
         raise RunFailed("packer build succeeded but its manifest lists no artifact.")
-    machine_image_record(
-        blueprint_version=version,
-        run=run,
-        artifacts=[{"region": a.region, "image_id": a.image_id} for a in artifacts],
+    with_retries(
+        lambda: machine_image_record(
+            blueprint_version=version,
+            run=run,
+            artifacts=[{"region": a.region, "image_id": a.image_id} for a in artifacts],
+        ),
+        what=f"run {run.pk}: recording the image",
     )
     sink.note("Image: " + ", ".join(f"{a.region or 'local'}:{a.image_id}" for a in artifacts))
     return {}
@@ -329,6 +414,47 @@ EXECUTORS: dict[str, Callable[[TerraformJob], dict[str, Any]]] = {
     RunKind.DESTROY: execute_apply,
     RunKind.DRIFT: execute_drift,
 }
+# Kinds a higher app executes itself, registered from its AppConfig.ready() (portal.dr: drills),
+# so this module never imports it. Called with (run, sink, heartbeat, workdir).
+KIND_EXECUTORS: dict[str, Callable[[Run, LogSink, Heartbeat, Path], dict[str, Any]]] = {}
+
+
+def _initialized_folder(plan_run_id: int) -> Path:
+    return Path(settings.RUNS_WORK_DIR) / "initialized" / f"plan-{plan_run_id}"
+
+
+def initialized_folder_keep(run: Run, *, workdir: Path, module_dir: Path) -> None:
+    """Keeps a successful plan's run folder, initialized (providers linked from the plugin
+    cache, backend configured), so that its apply on this host needs no `terraform init`.
+
+    The inputs and the plan file are removed first (the apply writes the approved plan file
+    from the database); `.terraform/` still holds the state backend settings, so the folder is
+    private to the worker's user. Kept folders older than PLAN_MAX_AGE_S (their plans can no
+    longer be applied) are removed here.
+    """
+    (module_dir / TFVARS_FILE).unlink(missing_ok=True)
+    (module_dir / PLAN_FILE).unlink(missing_ok=True)
+    kept = _initialized_folder(run.pk)
+    kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.rmtree(kept, ignore_errors=True)
+    workdir.rename(kept)
+    too_old = time.time() - settings.PLAN_MAX_AGE_S
+    for folder in kept.parent.iterdir():
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mtime < too_old:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def initialized_folder_take(run: Run, workdir: Path) -> int | None:
+    """Moves the initialized folder of the run's plan to ``workdir`` when this host still has
+    it (the plan ran here); returns the plan run's id, or None (then the apply runs init)."""
+    if run.kind not in (RunKind.APPLY, RunKind.DESTROY) or run.plan_run_id is None:
+        return None
+    try:
+        _initialized_folder(run.plan_run_id).rename(workdir)  # atomic: one apply takes it
+    except OSError:
+        return None
+    return run.plan_run_id
 
 
 def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
@@ -342,12 +468,18 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
     workdir = Path(settings.RUNS_WORK_DIR) / f"run-{run.pk}"
     shutil.rmtree(workdir, ignore_errors=True)
     status, error, fields = RunStatus.SUCCEEDED, "", {}
+    job: TerraformJob | None = None
     try:
         sink.note(f"Run #{run.pk} ({run.get_kind_display()}) started on {worker_host}.")
         if run.kind == RunKind.IMAGE_BUILD:
             fields = execute_image_build(run, sink, heartbeat, workdir)
         elif run.kind in EXECUTORS:
-            fields = EXECUTORS[run.kind](TerraformJob(run, sink, heartbeat, workdir))
+            reused_from = initialized_folder_take(run, workdir)
+            job = TerraformJob(run, sink, heartbeat, workdir)
+            job.reused_from = reused_from
+            fields = EXECUTORS[run.kind](job)
+        elif run.kind in KIND_EXECUTORS:
+            fields = KIND_EXECUTORS[run.kind](run, sink, heartbeat, workdir)
         else:
             raise RunFailed(f"This portal version cannot execute {run.get_kind_display()} runs.")
     except RunCancelled as exc:
@@ -356,27 +488,57 @@ def run_execute(*, run_id: int, worker_host: str, task_id: str) -> None:
         status, error = RunStatus.TIMED_OUT, str(exc)
     except (RunFailed, RunnerError) as exc:
         status, error = RunStatus.FAILED, str(exc)
+    except UNAVAILABLE as exc:
+        status, error = RunStatus.FAILED, _database_error(exc, sink)
     except Exception as exc:  # a bug must still end the run visibly, never leave it "running"
         log.exception("run %s crashed", run.pk)
         status, error = RunStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}"
         with contextlib.suppress(Exception):
             sink.note(traceback.format_exc(limit=5), level="error")
     finally:
+        if job is not None and job.keep_initialized and status == RunStatus.SUCCEEDED:
+            with contextlib.suppress(OSError):
+                initialized_folder_keep(run, workdir=workdir, module_dir=job.module_dir)
         shutil.rmtree(workdir, ignore_errors=True)  # it held tfvars with secrets and the plan file
     try:
         if error:
             sink.note(error, level="error")
         sink.note(f"Run #{run.pk} {status}.")
-        sink.flush()
+        sink.flush(wait=True)
     except Exception:  # losing the last log lines must not keep the run "running"
         log.exception("run %s: could not store its last log lines", run.pk)
-    run_complete(run_id=run.pk, status=status, error=error, fields={**fields, "exit_code": sink.exit_code})
+    with_retries(
+        lambda: run_complete(
+            run_id=run.pk, status=status, error=error, fields={**fields, "exit_code": sink.exit_code}
+        ),
+        what=f"run {run.pk}: recording its end",
+    )
+
+
+def _database_error(exc: BaseException, sink: LogSink) -> str:
+    when = (
+        f"after its last Terraform/Packer process ended with exit code {sink.exit_code}"
+        if sink.exit_code is not None
+        else "before Terraform or Packer started"
+    )
+    return (
+        f"The database was unreachable for longer than {settings.RUN_DB_RETRY_S:.0f} s {when} "
+        f"({type(exc).__name__}: {str(exc).strip()[:200]})."
+    )
 
 
 @transaction.atomic
 def run_complete(*, run_id: int, status: str, error: str, fields: dict[str, Any]) -> Run:
     run = Run.objects.select_for_update().get(pk=run_id)
-    if run.status != RunStatus.RUNNING:  # the reaper got there first; keep its verdict
+    if run.status != RunStatus.RUNNING:
+        # The reaper got there first (the worker's heartbeats could not reach the database):
+        # keep its verdict, which released the lock and moved the request on, but say how the
+        # run really ended.
+        if run.status == RunStatus.FAILED and "the worker later reported" not in run.error:
+            run.error += f" The worker later reported that the run {status}" + (
+                f": {error}" if error else "."
+            )
+            run.save(update_fields=["error"])
         return run
     plan_data = {key: fields.pop(key) for key in ("plan_file", "plan_json") if key in fields}
     for key, value in fields.items():

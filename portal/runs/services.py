@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.celery import app as celery_app
 from portal.runs.lifecycle import run_finished
+from portal.runs.liveness import reap_reason
 from portal.runs.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
 from workers.broker import queued_task_ids
 
@@ -149,11 +150,7 @@ def runs_reap(*, now: Any = None) -> list[Run]:
             if run.status != RunStatus.RUNNING or run.heartbeat_at >= cutoff:
                 continue
             run.status, run.finished_at = RunStatus.FAILED, now
-            run.error = (
-                f"The worker {run.worker_host or '(unknown)'} stopped heartbeating at "
-                f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC (it crashed or was killed); "
-                "the reaper marked the run failed and released its state lock."
-            )
+            run.error = reap_reason(run)
             run.save(update_fields=["status", "finished_at", "error"])
             run_finished(run)
             audit_record(actor=None, action="run.reaped", target=run, summary=run.error)

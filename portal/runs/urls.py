@@ -5,6 +5,7 @@ from portal.runs import views
 app_name = "runs"
 urlpatterns = [
     path("", views.run_list, name="list"),
+    path("export.csv", views.run_export, name="export"),
     path("<int:pk>/", views.run_detail, name="detail"),
     path("<int:pk>/log/", views.run_log, name="log"),
     path("<int:pk>/log.txt", views.run_log_download, name="log-download"),

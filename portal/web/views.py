@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -7,9 +9,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.accounts.selectors import user_is_platform_admin, user_teams
+from portal.accounts.selectors import user_is_platform_admin, user_memberships, user_teams
+from portal.core.permissions import holds_platform_admin
+from portal.core.roles import Role
 from portal.costs.selectors import teams_spend
 from portal.web.health import health_report, public_report
+from portal.web.home import approvals_waiting, estate_counts, requester_home
+
+APPROVING_ROLES = (Role.APPROVER, Role.PLATFORM_ADMIN)
 
 
 @require_GET
@@ -32,6 +39,16 @@ def _is_platform_admin(request: HttpRequest) -> bool:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's teams with their budget and committed monthly spend (actual where known)."""
-    teams = teams_spend(teams=user_teams(request.user).order_by("name"))
-    return render(request, "web/home.html", {"teams": teams})
+    """What needs the user: approvals waiting for them first; their open requests, environments
+    and failures; for platform admins, estate-wide counts. Then their teams' budgets and committed
+    monthly spend (actual where known)."""
+    user = request.user
+    teams = teams_spend(teams=user_teams(user).order_by("name"))
+    memberships = list(user_memberships(user))
+    may_approve = any(m.role in APPROVING_ROLES or m.budget_approver for m in memberships)
+    context: dict[str, Any] = {"teams": teams, "may_approve": may_approve, **requester_home(user)}
+    if may_approve:
+        context["approvals"] = approvals_waiting(user)
+    if holds_platform_admin(memberships):
+        context["estate"] = estate_counts(user)
+    return render(request, "web/home.html", context)

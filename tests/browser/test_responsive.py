@@ -8,10 +8,12 @@ AWS blueprint."""
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from portal.api.services import token_create
 from portal.catalog.models import Blueprint
 from portal.catalog.services import blueprints_sync
 from portal.core.crypto import encrypt_json
@@ -84,15 +86,18 @@ def pages(db, team, requester):
             RunLogLine(run=run, seq=2, stream="stdout", level="error", message=LONG),
         ]
     )
+    token_create(user=admin, name=LONG[:100], expires_at=timezone.now() + timedelta(days=7))
     return {
         "admin": admin,
         "urls": [
+            "/",
             "/catalog/",
             "/catalog/lambda-aurora/",
             "/catalog/lambda-aurora/request/",
             "/catalog/lambda-aurora/compare/",
             "/environments/",
             f"/environments/{environment.pk}/",
+            f"/requests/destroy/{environment.pk}/",
             "/requests/",
             f"/requests/{env_request.pk}/",
             "/requests/approvals/",
@@ -103,6 +108,7 @@ def pages(db, team, requester):
             "/toolchain/configure/",
             "/policies/",
             "/policies/test/",
+            "/profile/tokens/",
         ],
     }
 

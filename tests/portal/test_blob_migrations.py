@@ -7,11 +7,15 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("runs", "0001_initial"), ("requests", "0003_default_policies"), ("environments", "0002_initial")]
+BEFORE = [
+    ("runs", "0001_initial"),
+    ("requests", "0005_approval_policy_acknowledgements"),
+    ("environments", "0003_environment_destroyed"),
+]
 AFTER = [
     ("runs", "0002_run_plan_data_table"),
-    ("requests", "0004_request_estimates_table"),
-    ("environments", "0003_environment_estimate_table"),
+    ("requests", "0006_request_estimates_table"),
+    ("environments", "0004_environment_estimate_table"),
 ]
 ESTIMATE = {"total_monthly_usd": 12.5, "line_items": [{"resource_address": "aws_instance.web"}]}
 PLAN = {"resource_changes": [{"address": "null_resource.app[0]"}]}

@@ -17,8 +17,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from portal.api.models import PersonalAccessToken
+from portal.api.services import token_create
 from portal.audit.models import AuditEvent
 from portal.catalog.models import Blueprint, BlueprintVersion, MachineImage
+from portal.dr.models import Drill, DrillSchedule
 from portal.environments.models import Environment, StateLock, StateVersion
 from portal.requests.models import EnvironmentRequest, RequestState
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
@@ -32,6 +35,7 @@ from tests.factories import (
     StateVersionFactory,
     UserFactory,
 )
+from tests.portal.api.matrix import API_CASES, API_PUBLIC
 
 
 @dataclass
@@ -46,6 +50,8 @@ class World:
     image_run: Run
     image: MachineImage
     state_version: StateVersion
+    drill: Drill
+    token: PersonalAccessToken
 
 
 @pytest.fixture
@@ -73,7 +79,21 @@ def world(sandbox, team, requester, approver, outsider, platform_admin) -> World
         "platform_admin": platform_admin,
         "loner": UserFactory(username="loner"),  # signed in, but in no team
     }
-    return World(users, sandbox, environment, env_request, run, image_run, image, state_version)
+    drill_run = RunFactory(kind=RunKind.DRILL, environment=environment, created_by=platform_admin)
+    drill = Drill.objects.create(
+        run=drill_run,
+        environment=environment,
+        runbook="state-restore",
+        status="passed",
+        rto_target_s=300,
+        rpo_target_s=0,
+        rto_achieved_s=2.5,
+        rpo_api_s=0,
+        cleanup_ok=True,
+        finished_at=drill_run.finished_at,
+    )
+    token, _ = token_create(user=requester, name="laptop", expires_at=None)
+    return World(users, sandbox, environment, env_request, run, image_run, image, state_version, drill, token)
 
 
 @dataclass(frozen=True)
@@ -162,6 +182,14 @@ CASES = {
         404,
         data=lambda w: {"decision": "approve", "comment": "ok"},
     ),
+    "environment-destroy-confirm": Case(
+        "get",
+        lambda w: reverse("requests:destroy", args=[w.environment.pk]),
+        "requester",
+        200,
+        "outsider",
+        404,
+    ),
     "environment-destroy": Case(
         "post",
         lambda w: reverse("requests:destroy", args=[w.environment.pk]),
@@ -169,9 +197,13 @@ CASES = {
         302,
         "outsider",
         404,
-        data=lambda w: {"reason": "done with it"},
+        data=lambda w: {"confirm_name": w.environment.name, "reason": "done with it"},
     ),
     "environment-list": Case("get", lambda w: reverse("environments:list"), "outsider", 200),
+    # The CSV exports are scoped like their lists (tests/portal/test_csv_export.py).
+    "environment-export": Case("get", lambda w: reverse("environments:export"), "outsider", 200),
+    "request-export": Case("get", lambda w: reverse("requests:export"), "outsider", 200),
+    "run-export": Case("get", lambda w: reverse("runs:export"), "outsider", 200),
     "environment-detail": Case(
         "get",
         lambda w: reverse("environments:detail", args=[w.environment.pk]),
@@ -242,11 +274,48 @@ CASES = {
         403,
     ),
     "audit-list": Case("get", lambda w: reverse("audit:list"), "platform_admin", 200, "requester", 403),
+    # DR drills: the estate page and its export for approvers and admins; a drill of the team's
+    # environment for its members; starting a drill and changing the schedule for the team's
+    # approvers and platform admins (tests/portal/dr/test_dr_pages.py tries each role).
+    "dr-estate": Case("get", lambda w: reverse("dr:estate"), "approver", 200, "requester", 403),
+    "dr-estate-csv": Case("get", lambda w: reverse("dr:estate-csv"), "approver", 200, "requester", 403),
+    "dr-drill": Case(
+        "get", lambda w: reverse("dr:drill", args=[w.drill.pk]), "requester", 200, "outsider", 404
+    ),
+    "dr-start": Case(
+        "post", lambda w: reverse("dr:start", args=[w.environment.pk]), "approver", 302, "requester", 403
+    ),
+    "dr-schedule": Case(
+        "post",
+        lambda w: reverse("dr:schedule", args=[w.environment.pk]),
+        "approver",
+        302,
+        "requester",
+        403,
+        data=lambda w: {"frequency": "weekly"},
+    ),
     "toolchain": Case("get", lambda w: reverse("toolchain"), "platform_admin", 200, "requester", 403),
     "toolchain-configure": Case("get", lambda w: reverse("toolchain-configure"), "loner", 200),
     "audit-export": Case("get", lambda w: reverse("audit:export"), "platform_admin", 200, "requester", 403),
     "policy-list": Case("get", lambda w: reverse("policies:list"), "platform_admin", 200, "approver", 403),
     "policy-test": Case("get", lambda w: reverse("policies:test"), "platform_admin", 200, "approver", 403),
+    # Personal access tokens: each user sees and revokes only their own (tests/portal/api/test_tokens.py).
+    "profile-tokens": Case("get", lambda w: reverse("profile:tokens"), "loner", 200),
+    "profile-token-create": Case(
+        "post",
+        lambda w: reverse("profile:tokens"),
+        "loner",
+        200,
+        data=lambda w: {"name": "ci", "expires_in_days": "30"},
+    ),
+    "profile-token-revoke": Case(
+        "post",
+        lambda w: reverse("profile:token-revoke", args=[w.token.pk]),
+        "requester",
+        302,
+        "approver",
+        404,
+    ),
     # The Django admin checks access itself (AdminSite.has_permission) and has its own login page,
     # which is where it sends both anonymous users and signed-in users it refuses.
     "admin-index": Case(
@@ -258,6 +327,12 @@ CASES = {
 PUBLIC = {
     "login": Case("get", lambda w: reverse("login"), "anonymous", 200),
     "logout": Case("post", lambda w: reverse("logout"), "anonymous", 302),
+    # Single sign-on's start and the provider's redirect back: 404 while SSO is not configured (as
+    # here); tests/portal/accounts/test_sso.py runs them against a real provider.
+    "oidc_authentication_init": Case("get", lambda w: reverse("oidc_authentication_init"), "anonymous", 404),
+    "oidc_authentication_callback": Case(
+        "get", lambda w: reverse("oidc_authentication_callback"), "anonymous", 404
+    ),
     # Redis is pointed at a closed port below, so the health check reports failure; it answers all the same.
     "healthz": Case("get", lambda w: reverse("healthz"), "anonymous", 503),
     # Terraform's state backend takes the environment's own basic-auth credentials, never a session;
@@ -282,6 +357,8 @@ def side_effects() -> tuple[int, ...]:
         EnvironmentRequest.objects.count(),
         StateLock.objects.count(),
         Run.objects.filter(status=RunStatus.CANCELLED).count(),
+        Drill.objects.count(),
+        DrillSchedule.objects.count(),
     )
 
 
@@ -324,9 +401,9 @@ def test_every_url_pattern_is_in_the_matrix(world):
     # delete, history, autocomplete...). All of them pass through the one AdminSite.admin_view
     # check that the admin-index case exercises, so the matrix checks the index only.
     patterns = {name for name in patterns if not name.startswith("admin:")} | {"admin:index"}
-    covered = {
-        resolve(urlsplit(case.url(world)).path).view_name for case in [*CASES.values(), *PUBLIC.values()]
-    }
+    # The API's endpoints have their own matrix (tests/portal/api/matrix.py), counted here too.
+    cases = [*CASES.values(), *PUBLIC.values(), *API_CASES.values(), *API_PUBLIC.values()]
+    covered = {resolve(urlsplit(case.url(world)).path).view_name for case in cases}
     assert patterns - covered == set(), "URL patterns missing from the view permission matrix"
 
 

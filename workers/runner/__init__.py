@@ -8,6 +8,8 @@ for a cancel request in should_cancel).
 - :mod:`.redaction`: secrets out of every line before anything else sees it;
 - :mod:`.logs`: Terraform ``-json`` / Go log tag / Packer machine-readable line parsing;
 - :mod:`.process`: spawn, stream lines, cancel with SIGINT → SIGTERM → SIGKILL, minimal env;
+- :mod:`.supervisor`: holds each tool's process group, so nothing it started outlives it or
+  the worker;
 - :mod:`.workdir`: run folders, 0600 input and backend files, file hashes;
 - :mod:`.terraform`: Terraform commands and plan summaries;
 - :mod:`.packer`: Packer builds and their artifacts.

@@ -3,16 +3,21 @@
 * Output is read line by line while the process runs (one reader thread per pipe feeding a
   queue), so the run page shows logs live instead of at the end, and a chatty stderr can never
   fill its pipe and deadlock the child.
-* Stopping is graceful first: SIGINT to the whole process group (what Ctrl-C does), then
-  SIGTERM, then SIGKILL. Terraform needs the SIGINT window to finish writing state and release
-  its state lock; killing it outright can leave a lock that blocks every later run.
+* The process runs under a supervisor (:mod:`.supervisor`) that holds its process group and
+  kills everything the process started, re-parented orphans included, when the process exits,
+  when the run is stopped, or when the worker dies (even by kill -9).
+* Stopping is graceful first, with the output pipes still read the whole time: SIGINT to the
+  whole process group (what Ctrl-C does), ``grace_s`` later SIGTERM, ``grace_s`` later SIGKILL
+  of the whole tree. Terraform needs the SIGINT window to finish writing state and release its
+  state lock; it releases it on SIGINT or SIGTERM as long as it can still write its output
+  (with its stdout closed it dies on the next write, lock held), and SIGKILL leaves the lock for
+  the reaper to release.
 * The child's environment is built from nothing (:func:`minimal_env`), never inherited.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import queue
 import signal
@@ -27,6 +32,7 @@ from typing import IO
 
 from workers.runner.logs import LineParser, LogLine, parse_plain_line, parse_terraform_line
 from workers.runner.redaction import Redactor
+from workers.runner.supervisor import Supervised, start_supervised
 
 # After the main process exits, how long its pipes may stay open (held by a grandchild that
 # inherited them) before the rest of its process group is killed so the readers can finish.
@@ -83,9 +89,10 @@ def stream_process(
     ``parser`` turns a redacted line into a LogLine; by default Terraform ``-json`` lines are
     parsed when ``parse_json`` is true. Blank lines are dropped.
 
-    The child gets only ``env`` (no inheritance), no stdin, and its own session, so signals aimed
-    at its group reach Terraform's provider plugins and local-exec commands too, and never the
-    portal itself.
+    The child gets only ``env`` (no inheritance), no stdin, and its own session under a
+    supervisor, so signals aimed at its group reach Terraform's provider plugins and local-exec
+    commands too, and never the portal itself; whatever escapes the group is still killed by the
+    supervisor (see :mod:`.supervisor`).
     """
     line_parser = parser or (parse_terraform_line if parse_json else parse_plain_line)
     started = time.monotonic()
@@ -99,27 +106,31 @@ def stream_process(
         # The runner's own account of what it did to the process, shown alongside its output.
         on_line(LogLine(stream="stderr", level="warn", message=message, resource=None, raw=message))
 
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
     try:
-        proc = subprocess.Popen(
-            list(argv),
+        proc = start_supervised(
+            argv,
             cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            close_fds=True,
-            preexec_fn=_stop_when_parent_dies,
+            env=env,
+            stdout_fd=out_write,
+            stderr_fd=err_write,
+            drain_fds=(out_read, err_read),
+            grace_s=grace_s,
         )
-    except OSError as exc:
+    except (OSError, IndexError) as exc:
+        for fd in (out_read, out_write, err_read, err_write):
+            os.close(fd)
         emit("stderr", f"could not start {argv[0] if argv else '(empty command)'}: {exc}")
         return ProcessResult(exit_code=None, timed_out=False, cancelled=False, duration_s=0.0)
+    os.close(out_write)
+    os.close(err_write)
+    stdout, stderr = os.fdopen(out_read, "rb"), os.fdopen(err_read, "rb")
 
     lines: queue.Queue[tuple[str, bytes | None]] = queue.Queue()
-    assert proc.stdout is not None and proc.stderr is not None
     readers = [
-        threading.Thread(target=_pump, args=(proc.stdout, "stdout", lines), daemon=True),
-        threading.Thread(target=_pump, args=(proc.stderr, "stderr", lines), daemon=True),
+        threading.Thread(target=_pump, args=(stdout, "stdout", lines), daemon=True),
+        threading.Thread(target=_pump, args=(stderr, "stderr", lines), daemon=True),
     ]
     for reader in readers:
         reader.start()
@@ -146,7 +157,7 @@ def stream_process(
                 # A grandchild kept the pipes open after the main process exited; stop it
                 # so the readers reach EOF instead of hanging forever.
                 if not group_killed and now - exited_at > _DRAIN_S:
-                    _signal_group(proc.pid, signal.SIGKILL)
+                    proc.signal_group(signal.SIGKILL)
                     group_killed = True
                 if now - exited_at > _DRAIN_S + 5.0:
                     break  # Escaped into another session; the daemon readers end with it.
@@ -165,12 +176,15 @@ def stream_process(
                             stop_reason = "cancel"
                     if stop_reason is not None:
                         note(f"runner: {stop_reason}, sending SIGINT")
-                        _signal_group(proc.pid, signal.SIGINT)
+                        proc.signal_group(signal.SIGINT)
                         signals_sent, next_signal_at = 1, now + grace_s
                 elif now >= next_signal_at and signals_sent < 3:
                     sig = signal.SIGTERM if signals_sent == 1 else signal.SIGKILL
                     note(f"runner: still running after {grace_s:g}s, sending {sig.name}")
-                    _signal_group(proc.pid, sig)
+                    if sig == signal.SIGKILL:
+                        proc.kill_all()
+                    else:
+                        proc.signal_group(sig)
                     signals_sent += 1
                     next_signal_at = now + grace_s
 
@@ -199,7 +213,7 @@ def stream_process(
         for reader in readers:
             reader.join(timeout=1.0)
         if any(r.is_alive() for r in readers):
-            _signal_group(proc.pid, signal.SIGKILL)
+            proc.signal_group(signal.SIGKILL)
             for reader in readers:
                 reader.join(timeout=2.0)
 
@@ -220,13 +234,6 @@ def stream_process(
     )
 
 
-def _stop_when_parent_dies() -> None:
-    """Linux: the child gets SIGTERM (graceful for Terraform) when the worker that started it
-    dies, even by kill -9, so it never runs on unattended holding the state lock."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-
-
 def _pump(pipe: IO[bytes], stream: str, lines: queue.Queue[tuple[str, bytes | None]]) -> None:
     """Reader thread body: forwards whole lines, then a None marker at EOF."""
     try:
@@ -240,21 +247,16 @@ def _pump(pipe: IO[bytes], stream: str, lines: queue.Queue[tuple[str, bytes | No
             pipe.close()
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    # The child is its session's and group's leader, so its pid is the group id. Linux does not
-    # reuse a pid while it is still a live group's id, so this cannot hit a stranger's group.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-
-
-def _stop_blocking(proc: subprocess.Popen[bytes], grace_s: float) -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        _signal_group(proc.pid, sig)
+def _stop_blocking(proc: Supervised, grace_s: float) -> None:
+    # The pumps still read the pipes meanwhile, so Terraform can write while it shuts down.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        proc.signal_group(sig)
         try:
             proc.wait(timeout=grace_s)
             return
         except subprocess.TimeoutExpired:
             continue
+    proc.kill_all()
 
 
 def minimal_env(*, home: Path, cli_config: str | None, extra: Mapping[str, str] = _EMPTY) -> dict[str, str]:

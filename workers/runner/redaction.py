@@ -34,6 +34,12 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 # Secrets shorter than this are not redacted: replacing "dev" or "1" everywhere would shred the
 # log while protecting nothing worth protecting.
 MIN_SECRET_LENGTH = 4
+# Each line of a multi-line secret (a private key, a kubeconfig) at least this long is a secret on
+# its own, wherever it appears: tools print such values one line at a time, and the redactor sees
+# one line at a time. Shorter lines ("}", "---") would shred the log.
+MIN_SECRET_LINE_LENGTH = 8
+# Tools that print base64 wrap it: `base64` and MIME at 76 characters, PEM and OpenSSL at 64.
+BASE64_WRAP_WIDTHS = (64, 76)
 
 
 class Redactor:
@@ -41,9 +47,12 @@ class Redactor:
 
     Secrets are matched in the forms they commonly leak in: verbatim, JSON-escaped (Terraform's
     ``-json`` output and plan files escape quotes and backslashes), URL-encoded (connection
-    strings) and base64 (HTTP basic auth, Kubernetes secrets, user-data). It works line by line,
-    so a multi-line PEM block is only caught when it arrives on one line; pass such keys as
-    secrets instead.
+    strings) and base64 (HTTP basic auth, Kubernetes secrets, user-data).
+
+    It works one line at a time, so a secret that spans lines is also taken apart: each of its
+    lines of MIN_SECRET_LINE_LENGTH characters or more is redacted wherever it appears, in the same
+    forms; and its base64 form, which a tool may print wrapped, is redacted in 64- and 76-character
+    pieces too.
     """
 
     def __init__(self, secrets: Iterable[str] = (), patterns: Iterable[str] = DEFAULT_PATTERNS) -> None:
@@ -52,6 +61,12 @@ class Redactor:
             if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
                 continue
             forms.update(_secret_forms(secret))
+            for line in secret.splitlines():
+                line = line.strip()
+                if len(line) >= MIN_SECRET_LINE_LENGTH:
+                    forms.update(_secret_forms(line))
+            if len(secret.splitlines()) > 1:
+                forms.update(_wrapped_base64_pieces(secret))
         # Longest first, so a secret that contains another secret is replaced whole.
         ordered = sorted((f for f in forms if f), key=len, reverse=True)
         self._secrets: re.Pattern[str] | None = (
@@ -95,6 +110,20 @@ def _secret_forms(secret: str) -> set[str]:
         b64.rstrip("="),
         base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
     }
+
+
+def _wrapped_base64_pieces(secret: str) -> set[str]:
+    """The lines that a wrapping base64 encoder prints for the secret (the last, short one only
+    when it is long enough to be worth redacting)."""
+    raw = secret.encode("utf-8")
+    pieces: set[str] = set()
+    for b64 in (base64.b64encode(raw).decode("ascii"), base64.urlsafe_b64encode(raw).decode("ascii")):
+        for width in BASE64_WRAP_WIDTHS:
+            for start in range(0, len(b64), width):
+                piece = b64[start : start + width]
+                if len(piece) >= MIN_SECRET_LINE_LENGTH:
+                    pieces.add(piece)
+    return pieces
 
 
 def _replace_match(match: re.Match[str]) -> str:

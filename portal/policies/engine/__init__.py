@@ -8,6 +8,7 @@ The policy's severity (deny, warn, info) is metadata, not code.
 
 from typing import Any
 
+from portal.policies.engine.evaluator import evaluate
 from portal.policies.engine.inputs import PolicyContext, build_input
 from portal.policies.engine.loader import PolicyLoadError, load_policy, load_policy_dir
 from portal.policies.engine.model import (
@@ -23,7 +24,6 @@ from portal.policies.engine.rego import (
     DEFAULT_BUDGET_MS,
     RegoTestResult,
     check_policy,
-    evaluate,
     evaluate_policy,
     run_policy_tests,
 )
@@ -40,11 +40,16 @@ def policies_evaluate_plan(
     policies: list[Policy],
     budget_ms: float = DEFAULT_BUDGET_MS,
     isolate: bool = True,
+    processes: int | None = None,
 ) -> PolicyReport:
     """Evaluates the policies that apply to the context's blueprint and tier against the plan."""
     in_scope = policies_in_scope(policies, blueprint=context.blueprint, tier=context.tier)
     return evaluate(
-        in_scope, build_input(plan_json=plan_json, context=context), budget_ms=budget_ms, isolate=isolate
+        in_scope,
+        build_input(plan_json=plan_json, context=context),
+        budget_ms=budget_ms,
+        isolate=isolate,
+        processes=processes,
     )
 
 

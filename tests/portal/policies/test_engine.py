@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +20,7 @@ from portal.policies.engine import (
     policies_in_scope,
     run_policy_tests,
 )
+from portal.policies.engine.evaluator import evaluator_pids
 
 GOOD = """package portal.big_things
 
@@ -253,3 +257,34 @@ test_fails if {
         Policy(name="big_things", source=GOOD, tests="package portal.big_things\ntest_x if {")
     )
     assert broken.name == "compile" and not broken.passed
+
+
+def _dead(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+def test_the_evaluators_are_long_lived_and_replaced_when_killed_at_a_budget():
+    zz = Policy(name="zz", source=GOOD.replace("big_things", "zz"))
+    good = [Policy(name="big_things", source=GOOD), zz]
+    evaluate(good, doc(), processes=2)
+    first = evaluator_pids()
+    assert len(first) == 2
+    assert evaluate(good, doc(), processes=2).results[0].outcome == "deny"
+    assert evaluator_pids() == first  # the same processes: no fork or start per evaluation
+
+    report = evaluate([Policy(name="slow", source=SLOW), *good], doc(), budget_ms=50, processes=1)
+    outcomes = {r.policy: r.outcome for r in report.results}
+    assert outcomes == {"slow": "error", "big_things": "deny", "zz": "deny"}
+    assert first[0] not in evaluator_pids()  # killed at the budget, replaced by a new one
+
+    # An evaluator that dies between evaluations is replaced; nothing passes by default.
+    killed = evaluator_pids()
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while not all(_dead(pid) for pid in killed) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [r.outcome for r in evaluate(good, doc(), processes=2).results] == ["deny", "deny"]

@@ -51,7 +51,10 @@ def test_request_plan_approve_apply_then_listed_with_outputs(
     client.force_login(approver)
     page = client.get(reverse("requests:detail", args=[request.pk])).content.decode()
     assert "null_resource.app[1]" in page and "null_resource.cache[0]" in page and "RTO" in page
-    client.post(reverse("requests:decide", args=[request.pk]), {"decision": "approve", "comment": "ok"})
+    # The sign-off form carries the SHA-256 of the plan it shows.
+    assert f'name="plan_sha256" value="{request.plan_run.plan_sha256}"' in page
+    decision = {"decision": "approve", "comment": "ok", "plan_sha256": request.plan_run.plan_sha256}
+    client.post(reverse("requests:decide", args=[request.pk]), decision)
     apply = Run.objects.get(request=request, kind=RunKind.APPLY)
     assert wait_for_run(apply).status == "succeeded"
     wait_for(lambda: EnvironmentRequest.objects.get(pk=request.pk).state == RequestState.DONE, what="done")

@@ -51,7 +51,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("environments", "0002_initial"),
+        ("environments", "0003_environment_destroyed"),
     ]
 
     operations = [

@@ -51,7 +51,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("requests", "0003_default_policies"),
+        ("requests", "0005_approval_policy_acknowledgements"),
     ]
 
     operations = [

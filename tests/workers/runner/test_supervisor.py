@@ -1,0 +1,175 @@
+"""No orphans: everything a tool starts ends with it, with a cancel, and when the worker dies.
+
+Real processes only: a marker number on a `sleep` command line finds the descendants in /proc."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.workers.runner.helpers import ROOT, Lines, notes, python, run, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def marker() -> str:
+    return f"{random.randint(100000, 999999)}.25"  # a sleep duration no other process uses
+
+
+def with_marker(token: str) -> list[int]:
+    """Pids of the live ``sleep <token>`` processes (zombies have no command line)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.strip() == f"sleep {token}":
+            found.append(int(entry))
+    return found
+
+
+def kill_marked(token: str) -> None:
+    for pid in with_marker(token):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def escaping_children(token: str) -> str:
+    """A shell that starts one sleep in its group and one in a new session, both detached from
+    the output pipes, prints 'started', then waits."""
+    return (
+        f"sleep {token} </dev/null >/dev/null 2>&1 & "
+        f"setsid sleep {token} </dev/null >/dev/null 2>&1 & "
+        "echo started; wait"
+    )
+
+
+def test_descendants_that_left_the_group_end_with_the_tool(tmp_path):
+    token = marker()
+    try:
+        result, lines = run(
+            ["sh", "-c", f"setsid sleep {token} </dev/null >/dev/null 2>&1 & echo started"], tmp_path
+        )
+        assert result.exit_code == 0 and lines.messages == ["started"]
+        wait_for(lambda: not with_marker(token), 10, "the escaped sleep to be killed")
+    finally:
+        kill_marked(token)
+
+
+def test_a_cancel_leaves_no_descendant(tmp_path):
+    token = marker()
+    lines = Lines()
+    try:
+        result, _ = run(
+            ["sh", "-c", escaping_children(token)],
+            tmp_path,
+            on_line=lines,
+            should_cancel=lambda: "started" in lines.messages and len(with_marker(token)) == 2,
+            grace_s=0.5,
+        )
+        assert result.cancelled
+        assert notes(lines)[0] == "runner: cancel, sending SIGINT"
+        assert with_marker(token) == []  # gone by the time stream_process returned
+    finally:
+        kill_marked(token)
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from workers.runner.process import minimal_env, stream_process
+    from workers.runner.redaction import Redactor
+
+    def on_line(line):
+        print(line.message, flush=True)
+
+    stream_process(
+        sys.argv[1:], cwd=Path.cwd(), env=minimal_env(home=Path.cwd(), cli_config=None),
+        on_line=on_line, redactor=Redactor(), timeout_s=120, grace_s=float({grace}),
+    )
+    """
+)
+
+# A tool that, like Terraform, finishes its work on SIGINT, writing plenty of output (more than
+# a pipe holds) before it records that it exited cleanly.
+GRACEFUL_TOOL = textwrap.dedent(
+    """
+    import signal, subprocess, sys
+    token, done = sys.argv[1], sys.argv[2]
+    subprocess.Popen(["sh", "-c", {children!r}.replace("TOKEN", token)])
+    def stop(*_):
+        for i in range(5000):
+            print("shutting down, still saving state", i, "x" * 80, flush=True)
+        open(done, "w").write("released")
+        sys.exit(1)
+    signal.signal(signal.SIGINT, stop)
+    print("ready", flush=True)
+    signal.pause()
+    """
+).format(children=escaping_children("TOKEN"))
+
+
+def test_kill_9_of_the_worker_stops_the_tool_gracefully_and_leaves_no_descendant(tmp_path):
+    token, done = marker(), tmp_path / "done"
+    (tmp_path / "tool.py").write_text(GRACEFUL_TOOL)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER.format(grace=5), sys.executable, "tool.py", token, str(done)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == b"ready"
+        wait_for(lambda: len(with_marker(token)) == 2, 10, "both sleeps")
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        # The supervisor sent SIGINT and drained the pipes, so the tool could write all its
+        # shutdown output and finish; then nothing it started was left.
+        wait_for(lambda: done.exists(), 20, "the tool to shut down cleanly")
+        wait_for(lambda: not with_marker(token), 20, "every descendant to be gone")
+    finally:
+        kill_marked(token)
+        if worker.poll() is None:
+            worker.kill()
+
+
+def test_kill_9_of_the_worker_kills_a_tool_that_ignores_sigint_and_sigterm(tmp_path):
+    token = marker()
+    script = (
+        "import signal, subprocess, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        f"subprocess.Popen(['sh', '-c', {escaping_children(token)!r}])\n"
+        "print('ready', flush=True)\n"
+        f"subprocess.run(['sleep', '{token}'])\n"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER.format(grace=0.3), *python(script)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().strip() == b"ready"
+        wait_for(lambda: len(with_marker(token)) == 3, 10, "three sleeps")
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        wait_for(lambda: not with_marker(token), 20, "every descendant to be gone")
+    finally:
+        kill_marked(token)

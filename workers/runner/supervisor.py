@@ -1,0 +1,342 @@
+"""A supervisor process between the worker and Terraform (or Packer), so that nothing a run
+started outlives it.
+
+Why: Terraform starts provider plugins and local-exec shells, and those start their own
+children. A signal to Terraform alone, or ``PR_SET_PDEATHSIG`` on Terraform alone, reaches none
+of them; after a worker dies they would run on, re-parented to init, possibly still changing
+infrastructure after the reaper released the state lock.
+
+How: :func:`start_supervised` forks the worker (no new interpreter, so it costs a fork, not a
+Python start-up). The forked copy becomes the supervisor:
+
+* it leads a new session and process group; the tool is forked from it into the same group, so
+  the runner's SIGINT and SIGTERM to the group reach the tool and everything it started, while
+  the supervisor itself ignores both and stays to clean up;
+* it is a child subreaper (``PR_SET_CHILD_SUBREAPER``), so a descendant whose parent exits, or
+  one that left the group with ``setsid``, is re-parented to the supervisor, not to init, and
+  can still be found in the supervisor's process tree and killed;
+* it gets ``PARENT_DIED`` when the worker dies (``PR_SET_PDEATHSIG``, even on kill -9). It then
+  stops the tool in the same order as a cancel: SIGINT, a grace period, SIGTERM, a grace period,
+  then SIGKILL of the whole tree. Meanwhile it reads and discards the output pipes (it holds a
+  copy of their read ends), because Terraform whose stdout is a closed pipe dies on its next
+  write without releasing its state lock;
+* ``KILL_ALL`` from the runner kills the whole tree at once (the last step of a stop);
+* when the tool exits, descendants left behind get ``DRAIN_S`` to exit, then are killed; the
+  supervisor then exits the way the tool did (same exit code, or the same signal), so the
+  runner sees the tool's own result.
+
+Linux only (prctl, /proc).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import os
+import select
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+PARENT_DIED = signal.SIGUSR1
+KILL_ALL = signal.SIGUSR2
+DRAIN_S = 1.0  # how long descendants may outlive the tool before they are killed
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+_WATCHED = {signal.SIGCHLD, PARENT_DIED, KILL_ALL}
+# Signals whose handlers the forked worker copy may carry (Celery installs some); reset them.
+_RESET = (signal.SIGHUP, signal.SIGQUIT, signal.SIGALRM, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD)
+
+
+class Supervised:
+    """The runner's handle on a supervisor: a small subset of ``subprocess.Popen``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        # A pidfd becomes readable when the process exits, so wait() wakes at once (Linux 5.3+);
+        # without one, wait() polls.
+        self._pidfd: int | None = None
+        with contextlib.suppress(OSError, AttributeError):
+            self._pidfd = os.pidfd_open(pid)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                if self._pidfd is not None:
+                    os.close(self._pidfd)
+                    self._pidfd = None
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Waits for the supervisor to exit; raises subprocess.TimeoutExpired after ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.001
+        while self.poll() is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0.0)
+            if self._pidfd is not None:
+                select.select([self._pidfd], [], [], left)
+            else:
+                time.sleep(delay if left is None else min(delay, left))
+                delay = min(delay * 2, 0.02)
+        assert self.returncode is not None
+        return self.returncode
+
+    def signal_group(self, sig: signal.Signals) -> None:
+        """Signals the tool's process group (the supervisor ignores SIGINT and SIGTERM)."""
+        # The supervisor leads its session and group, so its pid is the group id. Linux does not
+        # reuse a pid while it is still a live group's id, so this cannot hit a stranger's group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+
+    def kill_all(self) -> None:
+        """Asks the supervisor to kill the whole tree; kills the group itself if the supervisor
+        does not exit within two seconds (it is gone or stopped)."""
+        if self.poll() is not None:
+            self.signal_group(signal.SIGKILL)  # anything left in the group after the supervisor
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, KILL_ALL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.wait(timeout=2.0)
+        self.signal_group(signal.SIGKILL)
+
+
+def resolve(program: str, env: Mapping[str, str]) -> str:
+    """The path exec would run for ``program``; raises FileNotFoundError or PermissionError."""
+    if "/" in program:
+        if not os.path.isfile(program):
+            raise FileNotFoundError(2, "No such file or directory", program)
+        if not os.access(program, os.X_OK):
+            raise PermissionError(13, "Permission denied", program)
+        return program
+    found = shutil.which(program, path=env.get("PATH", os.defpath))
+    if found is None:
+        raise FileNotFoundError(2, "No such file or directory in PATH", program)
+    return found
+
+
+def start_supervised(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stdout_fd: int,
+    stderr_fd: int,
+    drain_fds: Sequence[int],
+    grace_s: float,
+) -> Supervised:
+    """Forks a supervisor that runs ``argv`` with its stdout and stderr on the given pipe write
+    ends. ``drain_fds`` are the pipes' read ends, which the supervisor drains if the worker dies.
+    Raises OSError (before forking) when the program cannot be found."""
+    program = resolve(argv[0], env)
+    args, environment, directory = list(argv), dict(env), str(cwd)
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the supervisor: never returns into the caller's stack
+        code = 70
+        try:
+            code = _supervise(
+                program, args, environment, directory, parent, stdout_fd, stderr_fd, drain_fds, grace_s
+            )
+        finally:
+            os._exit(code)
+    return Supervised(pid)
+
+
+def _prctl(option: int, value: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(option, value, 0, 0, 0)
+
+
+def _supervise(
+    program: str,
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str,
+    parent: int,
+    stdout_fd: int,
+    stderr_fd: int,
+    drain_fds: Sequence[int],
+    grace_s: float,
+) -> int:
+    gc.disable()  # a finalizer of an inherited object could close a reused fd number
+    signal.pthread_sigmask(signal.SIG_BLOCK, _WATCHED)
+    for sig in _RESET:
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.setsid()
+    _prctl(_PR_SET_PDEATHSIG, PARENT_DIED)
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    parent_died = os.getppid() != parent  # the worker died before the prctl took effect
+    keep = sorted({stdout_fd, stderr_fd, *drain_fds})
+    _close_all_but(keep)
+
+    try:
+        tool = _spawn_tool(program, argv, env, cwd, stdout_fd, stderr_fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.write(stderr_fd, f"could not start {argv[0]}: {exc}\n".encode())
+        return 127
+    os.close(stdout_fd)
+    os.close(stderr_fd)
+
+    status: int | None = None
+    stop_at: list[float] = []  # when to send the next stop signal after the worker died
+    stop_signals = [signal.SIGTERM]
+    if parent_died:
+        stop_at = _begin_stop()
+    while status is None:
+        if stop_at:
+            _drain(drain_fds)
+        info = _wait_signal(0.05 if stop_at else None)
+        if info == PARENT_DIED and not stop_at:
+            stop_at = _begin_stop()
+        elif info == KILL_ALL:
+            _kill_tree()
+        status = _reap(tool)
+        if status is None and stop_at and time.monotonic() >= stop_at[0] + grace_s:
+            if stop_signals:
+                os.killpg(0, stop_signals.pop())
+                stop_at = [time.monotonic()]
+            else:
+                _kill_tree()
+
+    # The tool exited: descendants it left get DRAIN_S to finish, then are killed.
+    deadline = time.monotonic() + DRAIN_S
+    while _descendants() and time.monotonic() < deadline:
+        if _wait_signal(max(0.0, deadline - time.monotonic())) == KILL_ALL:
+            break
+        _reap(None)
+    _kill_tree()
+    return _exit_like(status)
+
+
+def _begin_stop() -> list[float]:
+    os.killpg(0, signal.SIGINT)  # what Ctrl-C does; Terraform then saves state and unlocks
+    return [time.monotonic()]
+
+
+def _spawn_tool(
+    program: str, argv: list[str], env: dict[str, str], cwd: str, out_fd: int, err_fd: int
+) -> int:
+    """Starts the tool in the supervisor's group with posix_spawn (a vfork: a fork of this
+    worker copy would cost ~10 ms more), default signal handling and an empty signal mask.
+    Every descriptor but 0-2 is close-on-exec by then (the pipes are, and _close_all_but closed
+    the rest)."""
+    os.chdir(cwd)  # posix_spawn has no working-directory option; the supervisor's own is unused
+    return os.posix_spawn(
+        program,
+        argv,
+        env,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, out_fd, 1),
+            (os.POSIX_SPAWN_DUP2, err_fd, 2),
+        ],
+        setsigmask=(),
+        setsigdef=(signal.SIGINT, signal.SIGTERM, PARENT_DIED, KILL_ALL, *_RESET),
+    )
+
+
+def _close_all_but(keep: list[int]) -> None:
+    # Only the descriptors that are open: closing every number up to the limit costs ~10 ms
+    # where close_range(2) is not used.
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):  # the listing's own descriptor, already closed
+                os.close(fd)
+
+
+def _wait_signal(timeout: float | None) -> int | None:
+    if timeout is None:
+        return int(signal.sigwaitinfo(_WATCHED).si_signo)
+    info = signal.sigtimedwait(_WATCHED, timeout)
+    return None if info is None else int(info.si_signo)
+
+
+def _drain(fds: Sequence[int]) -> bool:
+    """Reads and discards what is waiting in the output pipes; True if anything was read."""
+    read_any = False
+    with contextlib.suppress(OSError, ValueError):
+        ready, _, _ = select.select(list(fds), [], [], 0)
+        for fd in ready:
+            read_any = bool(os.read(fd, 65536)) or read_any
+    return read_any
+
+
+def _reap(tool: int | None) -> int | None:
+    """Reaps every exited child (re-parented orphans included); the tool's wait status if it
+    was among them."""
+    found = None
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return found
+        if pid == 0:
+            return found
+        if pid == tool:
+            found = status
+
+
+def _descendants(root: int | None = None) -> list[int]:
+    pids, todo = [], [root or os.getpid()]
+    while todo:
+        pid = todo.pop()
+        for child in _children(pid):
+            pids.append(child)
+            todo.append(child)
+    return pids
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _kill_tree() -> None:
+    """SIGKILLs every descendant until none is left (killing one re-parents its children here)."""
+    for _ in range(100):
+        pids = _descendants()
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.005)
+        _reap(None)
+
+
+def _exit_like(status: int) -> int:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+        os.kill(os.getpid(), sig)
+        return 128 + sig
+    return os.waitstatus_to_exitcode(status)

@@ -197,14 +197,11 @@ def evidence_pack_build(*, environment: Environment, actor: Any, ip: str | None 
     requests = list(
         EnvironmentRequest.objects.filter(environment=environment)
         .select_related("requester", "blueprint_version__blueprint")
-        .defer("plan_estimate", "estimate", "blueprint_version__source_files")
+        .defer("blueprint_version__source_files", "blueprint_version__metadata")
         .order_by("created_at")
     )
     runs = list(
-        Run.objects.filter(environment=environment)
-        .select_related("created_by")
-        .defer("plan_file", "plan_json")
-        .order_by("created_at", "id")
+        Run.objects.filter(environment=environment).select_related("created_by").order_by("created_at", "id")
     )
     plans = [run for run in runs if run.kind == RunKind.PLAN]
     approvals = list(

@@ -67,9 +67,7 @@ def upgrade_batch_new(request: HttpRequest, version_pk: int) -> HttpResponse:
 @bulk_required
 def upgrade_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A batch and each of its requests with its state, plan and cost change."""
-    requests = EnvironmentRequest.objects.select_related("environment", "team", "plan_run").defer(
-        "plan_estimate", "estimate"
-    )
+    requests = EnvironmentRequest.objects.select_related("environment", "team", "plan_run")
     batch = get_object_or_404(
         UpgradeBatch.objects.select_related("target_version__blueprint", "created_by").prefetch_related(
             Prefetch("requests", queryset=requests)

@@ -102,7 +102,7 @@ API_CASES = {
         201,
         "outsider",
         404,
-        data=lambda w: {"reason": "done with it", "submit": False},
+        data=lambda w: {"confirm_name": w.environment.name, "reason": "done with it", "submit": False},
     ),
     "environment-evidence": ApiCase(
         "get", lambda w: f"{API}/environments/{w.environment.pk}/evidence", "requester", 200, "outsider", 404

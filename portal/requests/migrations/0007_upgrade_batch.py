@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_initial'),
-        ('requests', '0005_approval_policy_acknowledgements'),
+        ('requests', '0006_request_estimates_table'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

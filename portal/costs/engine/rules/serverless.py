@@ -96,21 +96,26 @@ def lambda_function(resource: Resource, pricing: Pricing) -> list[LineItem]:
     return items
 
 
-def api_gateway_rest_api(resource: Resource, pricing: Pricing) -> list[LineItem]:
-    """REST API requests (tiered). Usage: requests. Free tier (first 12 months): 1M calls."""
+def _api_requests(resource: Resource, pricing: Pricing, sku: str, component: str) -> list[LineItem]:
+    """API Gateway requests from usage `requests`; the first 12 months' free tier is 1M calls."""
     requests = _use(resource, "requests")
     return [
         _item(
             pricing,
             resource,
-            "apigateway.rest.requests",
+            sku,
             requests,
-            component="REST API requests",
+            component=component,
             usage_based=True,
             assumption=f"{_n(requests)} requests/month ({_source(resource, 'requests')})",
             free_base=1_000_000,
         )
     ]
+
+
+def api_gateway_rest_api(resource: Resource, pricing: Pricing) -> list[LineItem]:
+    """REST API requests (tiered). Usage: requests. Free tier (first 12 months): 1M calls."""
+    return _api_requests(resource, pricing, "apigateway.rest.requests", "REST API requests")
 
 
 def api_gateway_stage(resource: Resource, pricing: Pricing) -> list[LineItem]:
@@ -154,19 +159,7 @@ def apigatewayv2_api(resource: Resource, pricing: Pricing) -> list[LineItem]:
     protocol = _text(resource.attributes.get("protocol_type"), "HTTP")
     if protocol != "HTTP":
         raise Unsupported(resource, f"a {protocol} API (messages and connection minutes)")
-    requests = _use(resource, "requests")
-    return [
-        _item(
-            pricing,
-            resource,
-            "apigateway.http.requests",
-            requests,
-            component="HTTP API requests",
-            usage_based=True,
-            assumption=f"{_n(requests)} requests/month ({_source(resource, 'requests')})",
-            free_base=1_000_000,
-        )
-    ]
+    return _api_requests(resource, pricing, "apigateway.http.requests", "HTTP API requests")
 
 
 def sqs_queue(resource: Resource, pricing: Pricing) -> list[LineItem]:

@@ -102,14 +102,19 @@ def test_submitting_what_cannot_run_is_refused_and_the_draft_kept(client, reques
     assert 'data-testid="cost-total"' in estimate
 
 
+def sandbox_draft(requester, team, catalog):
+    """A draft request for a local-sandbox environment named shop-dev."""
+    return environment_request_create(
+        requester=requester,
+        team=team,
+        blueprint_version=catalog["local-sandbox"],
+        inputs=validate_inputs(catalog["local-sandbox"].as_spec(), {"name": "shop-dev", "tier": "dev"}),
+    )
+
+
 def test_what_runs_here_is_still_submitted(requester, team, catalog):
     with transaction.atomic():
-        draft = environment_request_create(
-            requester=requester,
-            team=team,
-            blueprint_version=catalog["local-sandbox"],
-            inputs=validate_inputs(catalog["local-sandbox"].as_spec(), {"name": "shop-dev", "tier": "dev"}),
-        )
+        draft = sandbox_draft(requester, team, catalog)
         run = environment_request_submit(request=draft, actor=requester)
     assert run.kind == RunKind.PLAN
     draft.refresh_from_db()
@@ -219,12 +224,7 @@ def test_a_failed_plan_reads_plan_failed_not_pending(client, requester, failed_a
 
 def test_submit_banner_does_not_claim_the_plan_is_running(client, requester, team, catalog):
     with transaction.atomic():
-        draft = environment_request_create(
-            requester=requester,
-            team=team,
-            blueprint_version=catalog["local-sandbox"],
-            inputs=validate_inputs(catalog["local-sandbox"].as_spec(), {"name": "shop-dev", "tier": "dev"}),
-        )
+        draft = sandbox_draft(requester, team, catalog)
     client.force_login(requester)
     page = client.post(reverse("requests:submit", args=[draft.pk]), follow=True).content.decode()
     assert "the plan run is queued" in page and "the plan is running" not in page

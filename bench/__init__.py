@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 # Dotted paths, imported when run; each returns {figure name: value}.
 BENCHMARKS = [
     "bench.pages.bench_pages",
+    "bench.scale_pages.bench_scale_pages",
     "bench.costs.bench_estimates",
     "bench.run_engine.bench_run_engine",
     "bench.drills.bench_drills",

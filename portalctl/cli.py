@@ -315,14 +315,14 @@ def cmd_envs(client: Client, args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_destroy(client: Client, args: argparse.Namespace, out: Output) -> int:
-    if not args.yes and sys.stdin.isatty():
-        answer = input(f"Ask to destroy environment #{args.environment}? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            out.note("Nothing done.")
-            return EXIT_OK
+    confirm = args.confirm
+    if confirm is None:
+        if not sys.stdin.isatty():
+            raise CliError("--confirm NAME is required: type the environment's name.", EXIT_USAGE)
+        confirm = input(f"Type the name of environment #{args.environment} to confirm its destroy: ")
     step = client.post(
         f"/environments/{args.environment}/destroy",
-        {"reason": args.reason or "", "submit": not args.no_submit},
+        {"confirm_name": confirm, "reason": args.reason, "submit": not args.no_submit},
     )
     if out.as_json and not args.follow:
         out.json(step)
@@ -510,9 +510,11 @@ def build_parser() -> argparse.ArgumentParser:
         "destroy", cmd_destroy, "Ask to destroy an environment (plans the destroy; needs approval)."
     )
     sub.add_argument("environment", type=int)
-    sub.add_argument("--reason")
+    sub.add_argument(
+        "--confirm", metavar="NAME", help="The environment's name, to confirm (asked if omitted)."
+    )
+    sub.add_argument("--reason", required=True, help="Why it should be destroyed (recorded).")
     sub.add_argument("--no-submit", action="store_true", help="Only draft the destroy request.")
-    sub.add_argument("--yes", "-y", action="store_true")
     follow_options(sub, "the destroy plan")
 
     runs = command("runs", None, "List runs, show one, stream its log, cancel it.")

@@ -18,7 +18,7 @@ from portal.core.crypto import encrypt_json
 from portal.environments.models import Environment, EnvironmentStatus, StateVersion
 from portal.environments.services import environment_create, state_write
 from portal.requests.models import Approval, EnvironmentRequest
-from portal.runs.models import Run, RunKind, RunStatus
+from portal.runs.models import Run, RunKind, RunPlanData, RunStatus
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -194,6 +194,14 @@ class PlanRunFactory(RunFactory):
     plan_resources = factory.LazyFunction(
         lambda: [{"address": "null_resource.app[0]", "type": "null_resource", "actions": ["create"]}]
     )
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Run:
+        """The plan file and JSON go to the run's RunPlanData row, as run_complete writes them."""
+        plan = {key: kwargs.pop(key) for key in ("plan_json", "plan_file") if key in kwargs}
+        run = super()._create(model_class, *args, **kwargs)
+        RunPlanData.objects.create(run=run, **plan)
+        return run
 
 
 STATE = b'{"version": 4, "serial": 1, "lineage": "lin-1", "outputs": {}, "resources": []}'

@@ -18,9 +18,37 @@ def test_every_benchmark_imports(path):
 @pytest.mark.django_db
 def test_the_page_benchmark_reports_its_figures():
     MembershipFactory()
-    figures = dict(bench.run(only="pages"))
+    figures = dict(bench.run(only="bench.pages."))
     assert set(figures) == {"foundation.home_page_p50_ms", "foundation.home_page_p95_ms"}
     assert 0 < figures["foundation.home_page_p50_ms"] <= figures["foundation.home_page_p95_ms"]
+
+
+@pytest.mark.django_db
+def test_the_scale_builder_builds_once_and_the_page_benchmark_measures_every_page():
+    from bench.scale import SMALL, scale_build
+    from bench.scale_pages import LISTS, measure
+    from portal.environments.models import Environment
+    from portal.requests.models import EnvironmentRequest, RequestState
+    from portal.runs.models import Run, RunLogLine, RunPlanData
+
+    assert scale_build(SMALL) is True
+    assert scale_build(SMALL) is False  # the marker says it is complete
+    assert Environment.objects.count() == SMALL.environments
+    assert Run.objects.count() == SMALL.runs and RunLogLine.objects.count() == SMALL.log_lines
+    assert (
+        EnvironmentRequest.objects.filter(state=RequestState.AWAITING_APPROVAL).count()
+        == SMALL.requests_waiting
+    )
+    assert RunPlanData.objects.count() == SMALL.environments + SMALL.requests_waiting
+    figures = measure(SMALL, runs=1)
+    for user in ("admin", "requester"):
+        for page in LISTS:
+            if page == "audit" and user == "requester":
+                continue
+            for name in (f"{page}.page1x50", f"{page}.page50x100"):
+                assert figures[f"scale.{user}.{name}.queries"] > 0
+        for page in ("home", "environment_detail", "request_detail", "run_detail", "blueprint_detail"):
+            assert figures[f"scale.{user}.{page}.p95_ms"] > 0
 
 
 @pytest.mark.django_db

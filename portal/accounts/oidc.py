@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -25,6 +24,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from portal.accounts.services import Grant, membership_sync_from_groups
 from portal.core.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -81,12 +81,6 @@ def oidc_setting(name: str, *default: Any) -> Any:
 
 
 # --- the group mapping -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Grant:
-    team: str
-    role: str
 
 
 def parse_group_mapping(raw: str | dict[str, Any]) -> dict[str, tuple[Grant, ...]]:
@@ -197,8 +191,6 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         return user
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
-        from portal.accounts.services import membership_sync_from_groups
-
         user_info = self.get_userinfo(access_token, id_token, payload)
         # The groups claim may be in the ID token only, the userinfo answer only, or both.
         claims = {**payload, **user_info}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 
@@ -13,13 +13,18 @@ from portal.accounts.models import Membership, Team
 from portal.audit.services import audit_record
 from portal.core.roles import Role
 
-if TYPE_CHECKING:
-    from portal.accounts.oidc import Grant
-
 logger = logging.getLogger(__name__)
 
 # When two groups give one team, the stronger role wins.
 ROLE_RANK = {Role.REQUESTER: 0, Role.APPROVER: 1, Role.PLATFORM_ADMIN: 2}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A team and role that an identity-provider group gives (OIDC_GROUP_MAPPING)."""
+
+    team: str
+    role: str
 
 
 @dataclass

@@ -185,7 +185,8 @@ class DecideIn(Schema):
 
 
 class DestroyIn(Schema):
-    reason: str = ""
+    confirm_name: str = Field(description="The environment's name, typed again to confirm the destroy.")
+    reason: str = Field(description="Why the environment should be destroyed (required, recorded).")
     submit: bool = Field(True, description="Submit the destroy request at once (plans the destroy).")
 
 

@@ -23,6 +23,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         queryset=audit_event_list(),
         filterset_class=AuditEventFilterSet,
         template="audit/audit_list.html",
+        keyset=("-created_at", "-id"),
     )
 
 

@@ -30,8 +30,19 @@ def blueprint_version_get(*, slug: str, version: str | None = None) -> Blueprint
     return BlueprintVersion.objects.select_related("blueprint").get(pk=blueprint.latest_version_id)
 
 
+_OUTPUTS: dict[tuple[int, str], list[dict[str, Any]]] = {}
+
+
 def blueprint_outputs(version: BlueprintVersion) -> list[dict[str, Any]]:
-    """Outputs declared by the blueprint's root module: name, description, sensitive."""
+    """Outputs declared by the blueprint's root module: name, description, sensitive. Parsed
+    once per process and version (versions are immutable; parsing takes most of a second)."""
+    key = (version.pk, version.source_sha256)
+    if key not in _OUTPUTS:
+        _OUTPUTS[key] = _parse_outputs(version)
+    return [dict(output) for output in _OUTPUTS[key]]
+
+
+def _parse_outputs(version: BlueprintVersion) -> list[dict[str, Any]]:
     outputs = []
     for name, text in version.terraform_files.items():
         if not name.startswith(version.entry_dir + "/"):

@@ -35,7 +35,9 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def blueprint_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = blueprint_version_get(slug=slug, version=request.GET.get("version"))
-    versions = version.blueprint.versions.order_by("-published_at")
+    versions = version.blueprint.versions.order_by("-published_at").only(
+        "blueprint_id", "version", "changes", "published_at"
+    )
     return render(
         request,
         "catalog/blueprint_detail.html",

@@ -23,7 +23,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "requests.EnvironmentRequest": ("secret_inputs",),
     "environments.Environment": ("secret_inputs", "state_password"),
     "environments.StateVersion": ("state",),
-    "runs.Run": ("plan_file",),
+    "runs.RunPlanData": ("plan_file",),
 }
 
 

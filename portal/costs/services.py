@@ -151,7 +151,6 @@ def request_plan_cost(*, request: Any, plan_run: Any, committed: Decimal) -> Pla
         if monthly is not None
         else f"cost incomplete: {result.coverage}"
     )
-    request.plan_estimate = result.to_dict()
     return PlanCost(
         monthly=monthly, delta=delta, over_budget=over_budget, label=label, estimate=result.to_dict()
     )

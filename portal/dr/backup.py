@@ -207,12 +207,16 @@ class PortalRestoreRunbook(Runbook):
             with drill.step("verify state and plan checksums") as step:
                 state_table = apps.get_model("environments", "StateVersion")._meta.db_table
                 run_table = apps.get_model("runs", "Run")._meta.db_table
+                plan_table = apps.get_model("runs", "RunPlanData")._meta.db_table
                 bad = []
                 states = query(f'SELECT id, state, sha256 FROM "{state_table}"')  # noqa: S608
                 for pk, token, sha in states:
                     if hashlib.sha256(str(decrypt_json(token)).encode()).hexdigest() != sha:
                         bad.append(f"state version {pk}")
-                plans = query(f"SELECT id, plan_file, plan_sha256 FROM \"{run_table}\" WHERE plan_file <> ''")  # noqa: S608
+                plans = query(
+                    f'SELECT r.id, p.plan_file, r.plan_sha256 FROM "{run_table}" r '  # noqa: S608
+                    f"JOIN \"{plan_table}\" p ON p.run_id = r.id WHERE p.plan_file <> ''"
+                )
                 for pk, token, sha in plans:
                     if hashlib.sha256(base64.b64decode(decrypt_json(token))).hexdigest() != sha:
                         bad.append(f"plan file of run {pk}")

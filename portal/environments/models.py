@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -53,9 +55,6 @@ class Environment(models.Model):
         blank=True,
         help_text="Estimate of the applied plan; null when it could not price everything.",
     )
-    cost_estimate = models.JSONField(
-        default=dict, blank=True, help_text="The itemized estimate, with its catalog version."
-    )
     drift_status = models.CharField(max_length=10, choices=DriftStatus.choices, default=DriftStatus.UNKNOWN)
     drift_checked_at = models.DateTimeField(null=True, blank=True)
     drift_changes = models.JSONField(default=list, blank=True)
@@ -78,6 +77,9 @@ class Environment(models.Model):
 
     class Meta:
         ordering = ["team__name", "name"]
+        # With Team.name's unique index, the list's order comes from walking teams by name and
+        # each team's environments by name: no sort of the whole table (see docs/architecture.md).
+        indexes = [models.Index(fields=["team", "name"], name="environment_team_name_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["team", "name"],
@@ -92,6 +94,30 @@ class Environment(models.Model):
     @property
     def state_username(self) -> str:
         return f"env-{self.pk}"
+
+    @property
+    def cost_estimate(self) -> dict[str, Any]:
+        """The itemized estimate of the applied plan, with its catalog version; read from
+        EnvironmentEstimate ({} when none)."""
+        try:
+            return self.estimate_data.cost_estimate
+        except EnvironmentEstimate.DoesNotExist:
+            return {}
+
+
+class EnvironmentEstimate(models.Model):
+    """The itemized estimate (about 25 KB) of an environment's applied plan, in its own table so
+    environment rows stay small; the total is on the environment (monthly_cost_usd)."""
+
+    environment = models.OneToOneField(
+        Environment, on_delete=models.CASCADE, primary_key=True, related_name="estimate_data"
+    )
+    cost_estimate = models.JSONField(
+        default=dict, blank=True, help_text="The itemized estimate, with its catalog version."
+    )
+
+    def __str__(self) -> str:
+        return f"estimate of {self.environment_id}"
 
 
 class StateVersion(models.Model):

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from portal.accounts.selectors import AnyUser, user_teams
+from portal.accounts.selectors import AnyUser
 from portal.catalog.models import BlueprintVersion
+from portal.core.permissions import visible_team_ids
 from portal.costs.selectors import teams_spend
 from portal.environments.models import Environment, EnvironmentStatus
 
@@ -18,9 +19,11 @@ STALE_LOCK_AGE = timedelta(hours=1)
 
 
 def environment_list(*, user: AnyUser) -> QuerySet[Environment]:
-    return Environment.objects.filter(team__in=user_teams(user)).select_related(
+    environments = Environment.objects.select_related(
         "team", "owner", "blueprint_version__blueprint", "state_lock"
     )
+    team_ids = visible_team_ids(user)  # None: every team, so no filter at all
+    return environments if team_ids is None else environments.filter(team_id__in=team_ids)
 
 
 def team_committed_spend(team: Any) -> Decimal:

@@ -17,7 +17,14 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.catalog.models import MachineImage
 from portal.core.crypto import decrypt_json, encrypt_json
-from portal.environments.models import DriftStatus, Environment, EnvironmentStatus, StateLock, StateVersion
+from portal.environments.models import (
+    DriftStatus,
+    Environment,
+    EnvironmentEstimate,
+    EnvironmentStatus,
+    StateLock,
+    StateVersion,
+)
 
 
 class StateLocked(Exception):
@@ -211,8 +218,11 @@ def environment_cost_record(
 ) -> None:
     """After a request's apply: the environment's cost is that of the applied plan; an update
     also leaves it running the blueprint version and inputs the update planned."""
-    environment.monthly_cost_usd, environment.cost_estimate = monthly_cost_usd, cost_estimate
+    environment.monthly_cost_usd = monthly_cost_usd
     if blueprint_version is not None:
         environment.blueprint_version = blueprint_version
         environment.inputs, environment.secret_inputs = inputs or {}, secret_inputs or ""
     environment.save()
+    EnvironmentEstimate.objects.update_or_create(
+        environment=environment, defaults={"cost_estimate": cost_estimate}
+    )

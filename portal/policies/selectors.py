@@ -24,7 +24,7 @@ def policies_in_scope(*, blueprint: str | None, tier: str | None) -> list[Policy
 def plan_runs_with_plan(*, limit: int = 20):
     """The latest plan runs that stored a plan JSON (read-only use of portal.runs)."""
     return (
-        Run.objects.filter(kind=RunKind.PLAN, plan_json__isnull=False)
+        Run.objects.filter(kind=RunKind.PLAN, plan_data__plan_json__isnull=False)
         .select_related("environment", "request")
         .defer(*RUN_BLOBS)
         .order_by("-created_at", "-id")[:limit]
@@ -33,7 +33,7 @@ def plan_runs_with_plan(*, limit: int = 20):
 
 def plan_run_get(*, pk: int):
     return (
-        Run.objects.filter(kind=RunKind.PLAN, plan_json__isnull=False)
+        Run.objects.filter(kind=RunKind.PLAN, plan_data__plan_json__isnull=False)
         .select_related(
             "request__team",
             "request__requester",

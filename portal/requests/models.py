@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -71,10 +73,6 @@ class EnvironmentRequest(models.Model):
     )
     cost_delta_usd = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     over_budget = models.BooleanField(default=False)
-    estimate = models.JSONField(
-        default=dict, blank=True, help_text="Form estimate when drafted (with catalog version)."
-    )
-    plan_estimate = models.JSONField(default=dict, blank=True, help_text="Estimate of the current plan.")
     break_glass = models.BooleanField(default=False, help_text="Approved alone by a platform admin.")
     routed_to_admins = models.BooleanField(
         default=False,
@@ -85,10 +83,53 @@ class EnvironmentRequest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        # The request list's order, per team (scoping) and per state (its filter); the approval
+        # queue's (waiting requests, oldest first).
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="request_created_idx"),
+            models.Index(fields=["team", "-created_at", "-id"], name="request_team_created_idx"),
+            models.Index(fields=["state", "-created_at", "-id"], name="request_state_created_idx"),
+            models.Index(fields=["state", "awaiting_since", "id"], name="request_queue_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.environment_name}"
+
+    @property
+    def estimate(self) -> dict[str, Any]:
+        """The form estimate when drafted (with its catalog version); read from RequestEstimates."""
+        return self._estimates().estimate
+
+    @property
+    def plan_estimate(self) -> dict[str, Any]:
+        """The estimate of the current plan; read from RequestEstimates."""
+        return self._estimates().plan_estimate
+
+    def _estimates(self) -> RequestEstimates:
+        try:
+            return self.estimates
+        except RequestEstimates.DoesNotExist:
+            return RequestEstimates(request=self)
+
+
+class RequestEstimates(models.Model):
+    """A request's two itemized estimates (about 25 KB each), in their own table so request rows
+    stay small: the form estimate when drafted and the estimate of the current plan."""
+
+    request = models.OneToOneField(
+        EnvironmentRequest, on_delete=models.CASCADE, primary_key=True, related_name="estimates"
+    )
+    estimate = models.JSONField(
+        default=dict, blank=True, help_text="Form estimate when drafted (with catalog version)."
+    )
+    plan_estimate = models.JSONField(default=dict, blank=True, help_text="Estimate of the current plan.")
+
+    class Meta:
+        verbose_name_plural = "request estimates"
+
+    def __str__(self) -> str:
+        return f"estimates of request #{self.request_id}"
 
 
 class ApprovalPolicy(models.Model):

@@ -6,16 +6,16 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from portal.accounts.selectors import AnyUser, user_teams
-from portal.core.permissions import approvable_requests
+from portal.accounts.selectors import AnyUser
+from portal.core.permissions import approvable_requests, visible_team_ids
 from portal.requests.models import EnvironmentRequest, RequestState
 from portal.runs.models import Run, RunKind
 
 
 def request_list(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
-    return EnvironmentRequest.objects.filter(team__in=user_teams(user)).select_related(
-        "team", "requester", "blueprint_version__blueprint"
-    )
+    requests = EnvironmentRequest.objects.select_related("team", "requester", "blueprint_version__blueprint")
+    team_ids = visible_team_ids(user)  # None: every team, so no filter at all
+    return requests if team_ids is None else requests.filter(team_id__in=team_ids)
 
 
 def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
@@ -28,7 +28,7 @@ def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
         approvable_requests(user, waiting)
         .exclude(approvals__approver=user, approvals__voided_at__isnull=True)
         .select_related("team", "requester", "blueprint_version__blueprint", "plan_run")
-        .order_by("awaiting_since")
+        .order_by("awaiting_since", "id")
     )
 
 

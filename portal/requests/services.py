@@ -41,6 +41,7 @@ from portal.requests.models import (
     Approval,
     ApprovalPolicy,
     EnvironmentRequest,
+    RequestEstimates,
     RequestEvent,
     RequestKind,
     RequestState,
@@ -145,8 +146,8 @@ def environment_request_create(
         secret_inputs=encrypt_json(secrets) if secrets else "",
         secret_input_names=sorted(secrets),
         reason=reason.strip()[:2000],
-        estimate=estimate or {},
     )
+    RequestEstimates.objects.create(request=request, estimate=estimate or {})
     RequestEvent.objects.create(
         request=request, state=request.state, actor=requester, note="Request drafted."
     )
@@ -490,6 +491,7 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
         "plan_policies": {"passed": report.passed, "counts": report.to_dict()["counts"]},
     }
     request.save()
+    RequestEstimates.objects.update_or_create(request=request, defaults={"plan_estimate": cost.estimate})
     request_transition(
         request,
         "plan_ready",

@@ -55,6 +55,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         queryset=request_list_query(user=request.user).defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS),
         filterset_class=RequestFilterSet,
         template="requests/request_list.html",
+        keyset=("-created_at", "-id"),
     )
 
 
@@ -174,6 +175,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
         filterset_class=ApprovalFilterSet,
         template="requests/approval_queue.html",
         context={"counts": approval_queue_counts(queue)},
+        keyset=("awaiting_since", "id"),  # every waiting request has awaiting_since
     )
 
 

@@ -31,7 +31,7 @@ from portal.environments.models import Environment
 from portal.environments.services import environment_applied, environment_drift_record
 from portal.runs.database import UNAVAILABLE, Backoff, with_retries
 from portal.runs.lifecycle import run_finished
-from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+from portal.runs.models import Run, RunKind, RunLogLine, RunPlanData, RunStatus
 from portal.runs.services import run_claim
 from workers.runner.logs import LogLine, mask_outputs
 from workers.runner.packer import packer_build
@@ -543,10 +543,13 @@ def run_complete(*, run_id: int, status: str, error: str, fields: dict[str, Any]
             )
             run.save(update_fields=["error"])
         return run
+    plan_data = {key: fields.pop(key) for key in ("plan_file", "plan_json") if key in fields}
     for key, value in fields.items():
         setattr(run, key, value)
     run.status, run.error, run.finished_at = status, error, timezone.now()
     run.save()
+    if plan_data:
+        RunPlanData.objects.update_or_create(run=run, defaults=plan_data)
     run_finished(run)
     audit_record(
         actor=None,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -78,13 +80,11 @@ class Run(models.Model):
     worker_host = models.CharField(max_length=200, blank=True, default="")
     cancel_requested = models.BooleanField(default=False)
     log_lines_count = models.PositiveIntegerField(default=0)
-    # Plans
-    plan_file = models.TextField(blank=True, default="", help_text="Encrypted, base64 plan file bytes.")
+    # Plans (the plan file and its JSON are in RunPlanData, off the run row)
     plan_sha256 = models.CharField(max_length=64, blank=True, default="")
     # Hash of the planned changes alone (not the plan file, which differs on every plan), to tell
     # whether a re-plan is identical to what was approved.
     changes_sha256 = models.CharField(max_length=64, blank=True, default="")
-    plan_json = models.JSONField(null=True, blank=True, help_text="terraform show -json, secrets redacted.")
     plan_add = models.PositiveIntegerField(null=True, blank=True)
     plan_change = models.PositiveIntegerField(null=True, blank=True)
     plan_destroy = models.PositiveIntegerField(null=True, blank=True)
@@ -103,7 +103,15 @@ class Run(models.Model):
                 name="one_active_state_run_per_environment",
             )
         ]
-        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+        # The run list's order, alone, by status and by kind (its filters), and per environment
+        # (the environment page and team scoping, which goes through the environment).
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["-created_at", "-id"], name="run_created_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="run_status_created_idx"),
+            models.Index(fields=["kind", "-created_at", "-id"], name="run_kind_created_idx"),
+            models.Index(fields=["environment", "-created_at", "-id"], name="run_env_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"run #{self.pk} {self.kind}"
@@ -115,6 +123,38 @@ class Run(models.Model):
     @property
     def queue(self) -> str:
         return QUEUE_FOR_KIND[RunKind(self.kind)]
+
+    @property
+    def plan_file(self) -> str:
+        """The encrypted, base64 plan file of a plan run ("" for other runs); read from RunPlanData."""
+        return self._plan_data().plan_file
+
+    @property
+    def plan_json(self) -> dict[str, Any] | None:
+        """`terraform show -json` of a plan run, secrets redacted (None for other runs)."""
+        return self._plan_data().plan_json
+
+    def _plan_data(self) -> RunPlanData:
+        try:
+            return self.plan_data
+        except RunPlanData.DoesNotExist:
+            return RunPlanData(run=self)
+
+
+class RunPlanData(models.Model):
+    """The large outputs of a plan run, kept in their own table so the run row stays small: the
+    plan file the apply uses (encrypted) and `terraform show -json` of it (secrets redacted).
+    Written once, by run_complete; read by the apply and by the pricing of the plan."""
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, primary_key=True, related_name="plan_data")
+    plan_file = models.TextField(blank=True, default="", help_text="Encrypted, base64 plan file bytes.")
+    plan_json = models.JSONField(null=True, blank=True, help_text="terraform show -json, secrets redacted.")
+
+    class Meta:
+        verbose_name_plural = "run plan data"
+
+    def __str__(self) -> str:
+        return f"plan of run #{self.run_id}"
 
 
 class RunLogLine(models.Model):

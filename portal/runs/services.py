@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal.audit.services import audit_record
 from portal.celery import app as celery_app
 from portal.runs.lifecycle import run_finished
+from portal.runs.liveness import reap_reason
 from portal.runs.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
 from workers.broker import queued_task_ids
 
@@ -138,8 +139,6 @@ def run_cancel(*, run: Run, actor: Any, ip: str | None = None) -> Run:
 
 def runs_reap(*, now: Any = None) -> list[Run]:
     """Fails running runs whose worker stopped heartbeating, and releases their state locks."""
-    from portal.runs.recovery import reap_reason
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.RUN_HEARTBEAT_TIMEOUT_S)
     reaped = []

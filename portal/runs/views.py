@@ -41,6 +41,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         ),
         filterset_class=RunFilterSet,
         template="runs/run_list.html",
+        keyset=("-created_at", "-id"),
     )
 
 

@@ -4,8 +4,11 @@ and ignored, never a 500; the query count of every list is the same at 1 row and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from html import unescape
 from typing import Any
 
 import pytest
@@ -19,10 +22,17 @@ from portal.audit.services import audit_record
 from portal.catalog.models import BlueprintVersion, MachineImage
 from portal.core.crypto import encrypt_json
 from portal.core.lists import per_page
-from portal.environments.models import Environment, EnvironmentStatus
+from portal.environments.models import Environment, EnvironmentEstimate, EnvironmentStatus
 from portal.requests.models import EnvironmentRequest, RequestState
-from portal.runs.models import Run, RunKind, RunStatus
-from tests.factories import BlueprintVersionFactory, UserFactory
+from portal.runs.models import Run, RunKind, RunPlanData, RunStatus
+from tests.factories import (
+    PLAN_JSON,
+    BlueprintVersionFactory,
+    EnvironmentFactory,
+    PlanRunFactory,
+    RunFactory,
+    UserFactory,
+)
 
 BLOBS = (
     '."source_files"',
@@ -199,16 +209,135 @@ def test_per_page_takes_the_allowed_sizes_caps_at_100_and_ignores_junk(client, c
     assert per_page(asked) == shown
 
 
+def _follow(client, url: str, params: dict[str, str], rel: str = "next") -> tuple[str, list[str]]:
+    """Every page from `url` on, following the rel=next (or prev) links: (last page's HTML, the
+    first cell of each row of every page, in order)."""
+    html = client.get(url, params).content.decode()
+    cells = re.findall(r"<tr><td>(.*?)</td>", html)
+    while found := re.search(rf'<a href="(\?[^"]*)" rel="{rel}"', html):
+        html = client.get(url + unescape(found.group(1))).content.decode()
+        cells += re.findall(r"<tr><td>(.*?)</td>", html)
+    return html, cells
+
+
 def test_pagination_links_keep_the_filters_and_the_page_size(client, ctx):
     _audit(ctx, 0, 60)
     client.force_login(ctx["platform_admin"])
     html = client.get(reverse("audit:list"), {"actor": "alice", "per_page": "10"}).content.decode()
     assert "Page 1 of 3 · 30 rows" in html
-    assert 'href="?actor=alice&amp;per_page=10&amp;page=2"' in html
-    last = client.get(reverse("audit:list"), {"actor": "alice", "per_page": "10", "page": "3"})
-    assert rows(last) == 10 and "Page 3 of 3" in last.content.decode()
-    for page in ("zzz", "999", "-1"):  # a page out of range or not a number: the nearest page
-        assert client.get(reverse("audit:list"), {"page": page}).status_code == 200
+    assert re.search(r'href="\?actor=alice&amp;per_page=10&amp;cursor=[\w-]+" rel="next"', html)
+    last, cells = _follow(client, reverse("audit:list"), {"actor": "alice", "per_page": "10"})
+    assert "Page 3 of 3" in last and 'rel="next"' not in last and len(cells) == 30
+    for junk in (
+        "zzz",
+        "999",
+        "-1",
+        "bmV4dA",
+        "WyJuZXh0IiwgMiwgWyJub3QgYSBkYXRlIiwgMV1d",
+    ):  # a bad cursor: page 1
+        response = client.get(reverse("audit:list"), {"page": junk, "cursor": junk})
+        assert response.status_code == 200 and "Page 1 of" in response.content.decode()
+    # Lists that page by number keep `page` links.
+    _environments(ctx, 0, 30)
+    client.force_login(ctx["requester"])
+    html = client.get(reverse("environments:list"), {"per_page": "10"}).content.decode()
+    assert 'href="?per_page=10&amp;page=2" rel="next"' in html
+
+
+def _same_time_runs(ctx: dict[str, Any], n: int) -> list[int]:
+    """n runs in groups of three sharing a created_at, as runs queued in one transaction do."""
+    _runs(ctx, 0, n)
+    ids = list(Run.objects.order_by("pk").values_list("pk", flat=True))
+    start = timezone.now()
+    for i, pk in enumerate(ids):
+        Run.objects.filter(pk=pk).update(created_at=start - timedelta(seconds=i // 3))
+    return ids
+
+
+@pytest.mark.parametrize("size", ["10", "25"])
+def test_keyset_pages_skip_and_repeat_no_row_with_equal_timestamps(client, ctx, size):
+    ids = _same_time_runs(ctx, 67)
+    client.force_login(ctx["platform_admin"])
+    _, cells = _follow(client, reverse("runs:list"), {"per_page": size})
+    shown = [int(re.search(r">(\d+)<", cell).group(1)) for cell in cells]
+    expected = [
+        pk
+        for pk, _ in sorted(
+            Run.objects.values_list("pk", "created_at"), key=lambda r: (r[1], r[0]), reverse=True
+        )
+    ]
+    assert shown == expected and sorted(shown) == sorted(ids)  # newest first, ties by id, each once
+
+
+def test_keyset_pages_going_back_show_the_same_rows(client, ctx):
+    _same_time_runs(ctx, 35)
+    client.force_login(ctx["platform_admin"])
+    url = reverse("runs:list")
+    pages = []
+    html = client.get(url, {"per_page": "10"}).content.decode()
+    pages.append(re.findall(r"<tr><td>(.*?)</td>", html))
+    while found := re.search(r'<a href="(\?[^"]*)" rel="next"', html):
+        html = client.get(url + unescape(found.group(1))).content.decode()
+        pages.append(re.findall(r"<tr><td>(.*?)</td>", html))
+    assert [len(page) for page in pages] == [10, 10, 10, 5]
+    for expected in reversed(pages[:-1]):
+        found = re.search(r'<a href="(\?[^"]*)" rel="prev"', html)
+        html = client.get(url + unescape(found.group(1))).content.decode()
+        assert re.findall(r"<tr><td>(.*?)</td>", html) == expected
+    assert 'rel="prev"' not in html and "Page 1 of 4" in html
+
+
+def test_keyset_pages_skip_no_row_when_rows_are_added_meanwhile(client, ctx):
+    """Offset pages shift when new rows arrive (a row is shown twice); keyset pages do not."""
+    _audit(ctx, 0, 30)
+    client.force_login(ctx["platform_admin"])
+    url = reverse("audit:list")
+    first = client.get(url, {"per_page": "10"}).content.decode()
+    _audit(ctx, 100, 5)  # newer events arrive while the user reads page 1
+    found = re.search(r'<a href="(\?[^"]*)" rel="next"', first)
+    second = client.get(url + unescape(found.group(1))).content.decode()
+    seen = re.findall(r"<td>(event \d+)</td>", first) + re.findall(r"<td>(event \d+)</td>", second)
+    assert len(seen) == len(set(seen)) == 20
+
+
+def test_list_queries_never_touch_the_blob_tables(client, ctx):
+    """Estimates, plan files and plan JSON live in one-to-one tables that no list joins."""
+    _environments(ctx, 0, 3)
+    _waiting(ctx, 0, 3)
+    _runs(ctx, 0, 3)
+    blob_tables = (
+        "environmentestimate",
+        "requestestimates",
+        "runplandata",
+        'blueprintversion"."source_files',
+    )
+    for user, page in [
+        ("requester", "environments:list"),
+        ("requester", "requests:list"),
+        ("requester", "runs:list"),
+        ("approver", "requests:queue"),
+        ("requester", "runs:images"),
+    ]:
+        client.force_login(ctx[user])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(page)).status_code == 200
+        touched = [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in blob_tables)]
+        assert touched == [], page
+
+
+def test_blobs_are_read_from_their_tables_on_detail_pages(client, ctx, sandbox):
+    environment = EnvironmentFactory(team=ctx["team"], blueprint_version=sandbox)
+    run = PlanRunFactory(environment=environment, plan_file="encrypted")
+    assert RunPlanData.objects.get(run=run).plan_json == PLAN_JSON
+    fresh = Run.objects.get(pk=run.pk)
+    assert fresh.plan_json == PLAN_JSON and fresh.plan_file == "encrypted"
+    assert Run.objects.get(pk=RunFactory().pk).plan_json is None  # a run with no plan data
+
+    EnvironmentEstimate.objects.create(
+        environment=environment, cost_estimate={"price_catalog_version": "v-test"}
+    )
+    client.force_login(ctx["requester"])
+    assert "v-test" in client.get(reverse("environments:detail", args=[environment.pk])).content.decode()
 
 
 def test_filters_narrow_each_list(client, ctx):

@@ -123,11 +123,22 @@ def test_reject_destroy_and_run_commands(
     assert request.state == RequestState.REJECTED
     assert run("reject", str(request.pk), "--yes", "-m", "again", token=theirs).returncode == 8
 
-    done = run("--json", "destroy", str(environment.pk), "--no-submit", "--reason", "done")
+    done = run("destroy", str(environment.pk), "--confirm", "not-its-name", "--reason", "done")
+    assert done.returncode != 0 and "name" in done.stderr  # the typed name must match
+    done = run(
+        "--json",
+        "destroy",
+        str(environment.pk),
+        "--confirm",
+        environment.name,
+        "--no-submit",
+        "--reason",
+        "done",
+    )
     assert done.returncode == 0, done.stderr
     destroy = EnvironmentRequest.objects.get(pk=json.loads(done.stdout)["request"]["id"])
     assert (destroy.kind, destroy.state, destroy.environment_id) == ("destroy", "draft", environment.pk)
-    done = run("--json", "destroy", str(environment.pk), "--yes")  # submitted: the destroy is planned
+    done = run("--json", "request", "submit", str(destroy.pk))  # submitted: the destroy is planned
     assert done.returncode == 0, done.stderr
     queued = Run.objects.get(pk=json.loads(done.stdout)["run"])
     assert (queued.kind, queued.destroy_plan, queued.status) == ("plan", True, "queued")

@@ -303,7 +303,11 @@ def environment_destroy(request: HttpRequest, pk: int, payload: DestroyIn) -> An
     environment = get_object_or_404(environment_list(user=request.user), pk=pk)
     with transaction.atomic():  # a destroy that cannot be submitted leaves no draft behind
         destroy = environment_destroy_request(
-            requester=request.user, environment=environment, reason=payload.reason, ip=client_ip(request)
+            requester=request.user,
+            environment=environment,
+            confirm_name=payload.confirm_name,
+            reason=payload.reason,
+            ip=client_ip(request),
         )
         run = None
         if payload.submit:

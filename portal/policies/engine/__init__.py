@@ -8,6 +8,7 @@ The policy's severity (deny, warn, info) is metadata, not code.
 
 from typing import Any
 
+from portal.policies.engine.evaluator import evaluate
 from portal.policies.engine.inputs import PolicyContext, build_input
 from portal.policies.engine.loader import PolicyLoadError, load_policy, load_policy_dir
 from portal.policies.engine.model import (
@@ -23,7 +24,6 @@ from portal.policies.engine.rego import (
     DEFAULT_BUDGET_MS,
     RegoTestResult,
     check_policy,
-    evaluate,
     evaluate_policy,
     run_policy_tests,
 )

@@ -24,12 +24,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
 from portal.policies.engine.model import Policy, PolicyReport, PolicyResult
+from portal.policies.engine.rego import DEFAULT_BUDGET_MS, _InputCache, _result, compiled
 
 # Starting the evaluator (a Python process importing regopy) is not a policy's fault.
 START_TIMEOUT_S = 30.0
@@ -55,8 +56,6 @@ def _result_from_line(line: bytes) -> PolicyResult:
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The evaluator's loop: one request line in, one result line per policy out, until EOF."""
-    from portal.policies.engine.rego import compiled
-
     stdout.write(b"ready\n")
     stdout.flush()
     for line in stdin:
@@ -147,8 +146,6 @@ class Evaluator:
     ) -> list[PolicyResult]:
         """One result per policy, in order. Never raises for a policy's fault: a policy that runs
         over its budget, or that takes the evaluator down, is an "error" result."""
-        from portal.policies.engine.rego import _result  # the shape of every result
-
         with self._lock:
             self._forget_if_forked()
             results: list[PolicyResult] = []
@@ -269,3 +266,27 @@ if __name__ == "__main__":
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     serve(sys.stdin.buffer, protocol)
+
+
+def evaluate(
+    policies: Iterable[Policy],
+    input_doc: dict[str, Any],
+    *,
+    budget_ms: float = DEFAULT_BUDGET_MS,
+    isolate: bool = True,
+    processes: int | None = None,
+) -> PolicyReport:
+    """Evaluates every policy against one input document. With `isolate` (the default) the engine
+    runs in this process's long-lived evaluator processes (below; `processes` of them, in
+    parallel), so a runaway or crashing policy becomes an "error" result and the calling process
+    survives."""
+    ordered = sorted(policies, key=lambda p: p.name)
+    if not ordered:
+        return PolicyReport()
+    if isolate:
+        inputs = _InputCache(input_doc)
+        texts = [inputs.narrowed(p.resource_types, p.change_fields) for p in ordered]
+        results = evaluate_isolated(ordered, texts, budget_ms, processes=processes)
+    else:
+        results = list(compiled(ordered).run(input_doc, budget_ms=budget_ms, policies=ordered))
+    return PolicyReport(results=tuple(sorted(results, key=lambda r: r.policy)))

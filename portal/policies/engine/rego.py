@@ -26,7 +26,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,6 @@ from portal.policies.engine.model import (
     TIERS,
     Policy,
     PolicyMessage,
-    PolicyReport,
     PolicyResult,
 )
 
@@ -363,32 +362,6 @@ def evaluate_policy(
 ) -> PolicyResult:
     """Evaluates one policy in this process. Never raises: failures are "error" results."""
     return next(compiled([policy]).run(input_doc, budget_ms=budget_ms, policies=[policy]))
-
-
-def evaluate(
-    policies: Iterable[Policy],
-    input_doc: dict[str, Any],
-    *,
-    budget_ms: float = DEFAULT_BUDGET_MS,
-    isolate: bool = True,
-    processes: int | None = None,
-) -> PolicyReport:
-    """Evaluates every policy against one input document. With `isolate` (the default) the engine
-    runs in this process's long-lived evaluator processes (evaluator.py; `processes` of them, in
-    parallel), so a runaway or crashing policy becomes an "error" result and the calling process
-    survives."""
-    from portal.policies.engine.evaluator import evaluate_isolated
-
-    ordered = sorted(policies, key=lambda p: p.name)
-    if not ordered:
-        return PolicyReport()
-    if isolate:
-        inputs = _InputCache(input_doc)
-        texts = [inputs.narrowed(p.resource_types, p.change_fields) for p in ordered]
-        results = evaluate_isolated(ordered, texts, budget_ms, processes=processes)
-    else:
-        results = list(compiled(ordered).run(input_doc, budget_ms=budget_ms, policies=ordered))
-    return PolicyReport(results=tuple(sorted(results, key=lambda r: r.policy)))
 
 
 @dataclass(frozen=True)

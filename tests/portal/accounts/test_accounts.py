@@ -80,7 +80,9 @@ def test_home_shows_committed_spend_per_team(client, sandbox, requester, team, d
             monthly_cost_usd=Decimal(cost),
         )
     client.force_login(requester)
-    with django_assert_max_num_queries(6):
+    # The home page (portal/web/home.py) also lists requests, environments and failures; its
+    # query count staying constant in the data size is tested in tests/portal/web.
+    with django_assert_max_num_queries(13):
         html = client.get(reverse("home")).content.decode()
     budgets = html.split('data-testid="budgets"', 1)[1]
     assert "$19.75" in budgets and "$1000" in budgets

@@ -102,7 +102,7 @@ API_CASES = {
         201,
         "outsider",
         404,
-        data=lambda w: {"reason": "done with it", "submit": False},
+        data=lambda w: {"confirm_name": w.environment.name, "reason": "done with it", "submit": False},
     ),
     "run-list": ApiCase("get", lambda w: f"{API}/runs", "outsider", 200),
     "run-detail": ApiCase("get", lambda w: f"{API}/runs/{w.run.pk}", "approver", 200, "outsider", 404),

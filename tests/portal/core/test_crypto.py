@@ -108,7 +108,7 @@ def test_rotation_moves_every_secret_to_the_new_key_and_the_old_key_can_go(store
         "environments.Environment.secret_inputs": 1,
         "environments.Environment.state_password": 1,
         "environments.StateVersion.state": 1,
-        "runs.Run.plan_file": 1,
+        "runs.RunPlanData.plan_file": 1,
     }
     assert NEW_KEY not in str(event.data) and OLD_KEY not in str(event.data)
 

@@ -19,7 +19,7 @@ from portal.policies.services import (
     policy_set_save,
     policy_sets_sync,
 )
-from portal.runs.models import Run, RunKind, RunStatus
+from portal.runs.models import Run, RunKind, RunPlanData, RunStatus
 from tests.portal.policies.plans import load_fixture
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,9 +41,9 @@ BROKEN = "package portal.no_big_volumes\n\nimport rego.v1\n\nviolations(inp) := 
 
 @pytest.fixture
 def plan_run(db):
-    return Run.objects.create(
-        kind=RunKind.PLAN, status=RunStatus.SUCCEEDED, plan_json=load_fixture("cloudfront-ec2", "prod")
-    )
+    run = Run.objects.create(kind=RunKind.PLAN, status=RunStatus.SUCCEEDED)
+    RunPlanData.objects.create(run=run, plan_json=load_fixture("cloudfront-ec2", "prod"))
+    return run
 
 
 def save(**kwargs):

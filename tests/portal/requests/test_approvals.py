@@ -13,7 +13,7 @@ from django.urls import reverse
 from portal.audit.models import AuditEvent
 from portal.requests.models import Approval, EnvironmentRequest, RequestState
 from portal.requests.services import approval_grant, approval_reject, request_plan_ready, requests_expire
-from portal.runs.models import Run, RunKind
+from portal.runs.models import Run, RunKind, RunPlanData
 from tests.factories import MembershipFactory, PlanRunFactory, TeamFactory
 
 
@@ -139,7 +139,7 @@ def test_over_budget_also_needs_a_budget_approver(awaiting, approver, team, plat
     # A zero budget means "no budget set": not over. Give it a tiny budget and an unknown cost instead.
     team.monthly_budget_usd = Decimal("1")
     team.save()
-    request.plan_run.plan_json = {
+    unpriced_plan = {
         "resource_changes": [
             {
                 "address": "aws_nat_gateway.x",
@@ -150,13 +150,13 @@ def test_over_budget_also_needs_a_budget_approver(awaiting, approver, team, plat
             }
         ]
     }
-    request.plan_run.save()
+    RunPlanData.objects.update_or_create(run_id=request.plan_run_id, defaults={"plan_json": unpriced_plan})
     request.state = RequestState.PLANNING
     request.save()
     with transaction.atomic():
         request_plan_ready(
             request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk),
-            plan_run=request.plan_run,
+            plan_run=Run.objects.get(pk=request.plan_run_id),
         )
     request.refresh_from_db()
     assert request.monthly_cost_usd is None and request.over_budget  # unpriced never counts as within budget

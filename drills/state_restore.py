@@ -20,17 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from drills import terraform as runner
 from drills.aws import resource_id
 from drills.core import Drill, DrillFailure, PreconditionFailed, Runbook, iso
-from drills.terraform import (
-    LogLine,
-    Redactor,
-    Terraform,
-    materialize,
-    minimal_env,
-    summarize_plan,
-    write_inputs,
-)
 
 STATE_FILE = "terraform.tfstate"
 
@@ -121,9 +113,9 @@ class StateRestoreRunbook(Runbook):
 
             drill.track(rid, "delete scratch workspace", delete_workspace)
             t0 = drill.restore_started()
-            materialize(self.files, workspace)
+            runner.materialize(self.files, workspace)
             workdir = workspace / self.entry_dir
-            write_inputs(workdir=workdir, variables=self.variables, backend=None)
+            runner.write_inputs(workdir=workdir, variables=self.variables, backend=None)
             (workdir / STATE_FILE).write_bytes(self.state)
             written = hashlib.sha256((workdir / STATE_FILE).read_bytes()).hexdigest()
             if written != digest:
@@ -135,11 +127,11 @@ class StateRestoreRunbook(Runbook):
             step.evidence.update(workspace=workspace.name, sha256=written, state_version_age_s=age)
         home = workspace / ".home"
         home.mkdir(exist_ok=True)
-        tf = Terraform(
+        tf = runner.Terraform(
             binary=binary,
             workdir=workdir,
-            env=minimal_env(home=home, cli_config=self.terraform.cli_config, extra=self.terraform.env),
-            redactor=Redactor(self.terraform.secrets),
+            env=runner.minimal_env(home=home, cli_config=self.terraform.cli_config, extra=self.terraform.env),
+            redactor=runner.Redactor(self.terraform.secrets),
             on_line=lambda line: _forward(drill, line),
             timeout_s=self.terraform.timeout_s,
             should_cancel=drill.should_cancel,
@@ -155,7 +147,7 @@ class StateRestoreRunbook(Runbook):
             step.evidence.update(exit_code=result.exit_code, duration_s=round(result.duration_s, 3))
             drill.check_cancel()
             if result.exit_code == 2:
-                summary = summarize_plan(tf.show_json("drill.tfplan"))
+                summary = runner.summarize_plan(tf.show_json("drill.tfplan"))
                 step.evidence["changes"] = summary.resources
                 raise DrillFailure(
                     f"the restored state does not match the configuration: the plan would add "
@@ -167,5 +159,5 @@ class StateRestoreRunbook(Runbook):
             drill.verified()
 
 
-def _forward(drill: Drill, line: LogLine) -> None:
+def _forward(drill: Drill, line: runner.LogLine) -> None:
     drill.log(f"terraform: {line.message}")

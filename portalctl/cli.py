@@ -48,6 +48,13 @@ class Output:
     def json(self, data: Any) -> None:
         print(json.dumps(data, indent=2, sort_keys=True, default=str), file=self.out, flush=True)
 
+    def listing(self, data: dict[str, Any], columns: Sequence[tuple[str, str]]) -> None:
+        """A page of a list endpoint: as it came for scripts, its items as a table for people."""
+        if self.as_json:
+            self.json(data)
+        else:
+            self.table(data["items"], columns)
+
     def table(self, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> None:
         cells = [[_text(row.get(key)) for key, _ in columns] for row in rows]
         widths = [max([len(title), *(len(c[i]) for c in cells)]) for i, (_, title) in enumerate(columns)]
@@ -120,18 +127,15 @@ def cmd_whoami(client: Client, args: argparse.Namespace, out: Output) -> int:
 
 def cmd_blueprints(client: Client, args: argparse.Namespace, out: Output) -> int:
     data = client.get("/blueprints", limit=100)
-    if out.as_json:
-        out.json(data)
-    else:
-        out.table(
-            data["items"],
-            [
-                ("slug", "Blueprint"),
-                ("latest_version", "Version"),
-                ("runtime", "Runtime"),
-                ("title", "Title"),
-            ],
-        )
+    out.listing(
+        data,
+        [
+            ("slug", "Blueprint"),
+            ("latest_version", "Version"),
+            ("runtime", "Runtime"),
+            ("title", "Title"),
+        ],
+    )
     return EXIT_OK
 
 
@@ -231,22 +235,19 @@ def cmd_request_show(client: Client, args: argparse.Namespace, out: Output) -> i
 
 def cmd_requests(client: Client, args: argparse.Namespace, out: Output) -> int:
     data = client.get("/approvals" if args.command == "approvals" else "/requests", limit=args.limit)
-    if out.as_json:
-        out.json(data)
-    else:
-        out.table(
-            data["items"],
-            [
-                ("id", "ID"),
-                ("kind", "Kind"),
-                ("state", "State"),
-                ("environment_name", "Environment"),
-                ("team", "Team"),
-                ("tier", "Tier"),
-                ("requester", "Requester"),
-                ("monthly_cost_usd", "$/month"),
-            ],
-        )
+    out.listing(
+        data,
+        [
+            ("id", "ID"),
+            ("kind", "Kind"),
+            ("state", "State"),
+            ("environment_name", "Environment"),
+            ("team", "Team"),
+            ("tier", "Tier"),
+            ("requester", "Requester"),
+            ("monthly_cost_usd", "$/month"),
+        ],
+    )
     return EXIT_OK
 
 
@@ -296,23 +297,20 @@ def cmd_reject(client: Client, args: argparse.Namespace, out: Output) -> int:
 
 def cmd_envs(client: Client, args: argparse.Namespace, out: Output) -> int:
     data = client.get("/environments", status=args.status, tier=args.tier, name=args.name, limit=args.limit)
-    if out.as_json:
-        out.json(data)
-    else:
-        out.table(
-            data["items"],
-            [
-                ("id", "ID"),
-                ("name", "Name"),
-                ("team", "Team"),
-                ("blueprint", "Blueprint"),
-                ("version", "Version"),
-                ("tier", "Tier"),
-                ("status", "Status"),
-                ("drift_status", "Drift"),
-                ("monthly_cost_usd", "$/month"),
-            ],
-        )
+    out.listing(
+        data,
+        [
+            ("id", "ID"),
+            ("name", "Name"),
+            ("team", "Team"),
+            ("blueprint", "Blueprint"),
+            ("version", "Version"),
+            ("tier", "Tier"),
+            ("status", "Status"),
+            ("drift_status", "Drift"),
+            ("monthly_cost_usd", "$/month"),
+        ],
+    )
     return EXIT_OK
 
 
@@ -339,21 +337,18 @@ def cmd_destroy(client: Client, args: argparse.Namespace, out: Output) -> int:
 
 def cmd_runs_list(client: Client, args: argparse.Namespace, out: Output) -> int:
     data = client.get("/runs", kind=args.kind, status=args.status, limit=args.limit)
-    if out.as_json:
-        out.json(data)
-    else:
-        out.table(
-            data["items"],
-            [
-                ("id", "ID"),
-                ("kind", "Kind"),
-                ("status", "Status"),
-                ("environment", "Env"),
-                ("request", "Request"),
-                ("created_by", "By"),
-                ("created_at", "Created"),
-            ],
-        )
+    out.listing(
+        data,
+        [
+            ("id", "ID"),
+            ("kind", "Kind"),
+            ("status", "Status"),
+            ("environment", "Env"),
+            ("request", "Request"),
+            ("created_by", "By"),
+            ("created_at", "Created"),
+        ],
+    )
     return EXIT_OK
 
 

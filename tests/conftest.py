@@ -3,7 +3,10 @@ it, a real Redis, and a real Celery worker process."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -16,7 +19,7 @@ from tests.factories import (
     environment_from_request,
     published_sandbox,
 )
-from tests.processes import CeleryWorker, MotoServer, RedisServer, database_url
+from tests.processes import ROOT, CeleryWorker, MotoServer, RedisServer, database_url
 
 
 @pytest.fixture
@@ -63,6 +66,21 @@ def make_environment(sandbox, requester, team):
         return environment_from_request(**request)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def terraform_cli_config(tmp_path_factory) -> str:
+    """A Terraform CLI config that installs the providers from an offline mirror built from the
+    virtualenv's provider wheels (scripts/terraform_mirror.py), once per test session."""
+    spec = importlib.util.spec_from_file_location(
+        "terraform_mirror", ROOT / "scripts" / "terraform_mirror.py"
+    )
+    assert spec is not None and spec.loader is not None
+    mirror_script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mirror_script)
+    base = tmp_path_factory.mktemp("tf-mirror")
+    mirror_script.build_mirror(base / "mirror", base / "terraformrc", Path(sys.prefix))
+    return str(base / "terraformrc")
 
 
 @pytest.fixture(scope="session")

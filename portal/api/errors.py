@@ -17,7 +17,12 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from portal.catalog.toolchain import BlueprintNotRunnable
-from portal.requests.services import InvalidInputs
+from portal.requests.services import (
+    AcknowledgementRequired,
+    InvalidInputs,
+    PlanChanged,
+    PolicyBlocksApproval,
+)
 from portal.requests.states import IllegalTransition
 from portal.runs.services import RunConflict, RunNotAllowed
 
@@ -30,13 +35,6 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields
-
-
-class StalePlan(ApiError):
-    """The plan hash the caller decided on is not the request's current plan."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(409, "stale_plan", message)
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -89,9 +87,6 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _conflict_code(exc: Exception) -> str:
-    # A decision service's "the plan changed" error carries the hash decided on and the current one.
-    if isinstance(exc, IllegalTransition) and hasattr(exc, "expected") and hasattr(exc, "current"):
-        return "stale_plan"
     if isinstance(exc, RunConflict):
         return "run_conflict"
     if isinstance(exc, IllegalTransition):
@@ -113,6 +108,15 @@ CONFLICT_ERRORS: list[type[Exception]] = [
 ]
 
 
+def _plan_changed(request: HttpRequest, exc: PlanChanged) -> HttpResponse:
+    return error_response(
+        409,
+        "stale_plan",
+        f"The plan changed: you decided on {exc.expected[:12]}…, the current plan is "
+        f"{exc.current[:12]}…. Look at the new plan and decide again.",
+    )
+
+
 def install_handlers(api: NinjaAPI) -> None:
     """Replaces django-ninja's default error bodies with the one shape above."""
 
@@ -121,6 +125,22 @@ def install_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(
         InvalidInputs,
         lambda request, exc: error_response(400, "invalid", "The inputs have errors.", exc.errors),
+    )
+    # The decision services' refusals (approval_grant, approval_reject). Each is a subclass of a
+    # more general one below (PlanChanged of IllegalTransition, PolicyBlocksApproval of
+    # PermissionDenied, AcknowledgementRequired of InvalidInputs); django-ninja picks the handler
+    # of the most specific class. A policy denial is a 409, not a 403: the caller may decide, the
+    # plan is what stands in the way, and a new plan (or a break-glass where allowed) can pass.
+    api.add_exception_handler(PlanChanged, _plan_changed)
+    api.add_exception_handler(
+        PolicyBlocksApproval,
+        lambda request, exc: error_response(409, "policy_blocks_approval", str(exc)),
+    )
+    api.add_exception_handler(
+        AcknowledgementRequired,
+        lambda request, exc: error_response(
+            400, "acknowledgement_required", str(exc.errors["acknowledge"]), exc.errors
+        ),
     )
     api.add_exception_handler(
         ApiError, lambda request, exc: error_response(exc.status, exc.code, exc.message, exc.fields)

@@ -4,7 +4,7 @@ portal.requests.states.request_transition; who may do what is asked of portal.co
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -240,13 +240,28 @@ def _queue_plan(
     return run
 
 
+def _lock_for_move(
+    request: EnvironmentRequest, move: str, *, actor: Any, may: Callable[[Any, Any], bool], refusal: str
+) -> EnvironmentRequest:
+    """The request's row, locked, once `may(actor, row)` holds (PermissionDenied(`refusal`)
+    otherwise) and its state allows `move` (IllegalTransition otherwise)."""
+    request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
+    if not may(actor, request):
+        raise PermissionDenied(refusal)
+    transition_check(request, move)
+    return request
+
+
 @transaction.atomic
 def environment_request_submit(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> Any:
     """Draft → planning: creates the environment (for a create request) and queues its plan."""
-    request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
-    if not can_submit_request(actor, request):
-        raise PermissionDenied("Only the requester can submit this request.")
-    transition_check(request, "submit")
+    request = _lock_for_move(
+        request,
+        "submit",
+        actor=actor,
+        may=can_submit_request,
+        refusal="Only the requester can submit this request.",
+    )
     toolchain_guard(version=request.blueprint_version)  # refuses what this installation cannot run
     if request.environment_id is None:
         request.environment = environment_create(request=request, actor=actor)
@@ -740,10 +755,13 @@ def approval_reject(
 def request_replan(*, request: EnvironmentRequest, actor: Any, ip: str | None = None) -> Any:
     """Plans again (a stale plan, or drift since). Approvals survive only if the changes are identical."""
 
-    request = EnvironmentRequest.objects.select_for_update().get(pk=request.pk)
-    if not can_replan(actor, request):
-        raise PermissionDenied("Only the requester or a platform admin can re-plan.")
-    transition_check(request, "replan")
+    request = _lock_for_move(
+        request,
+        "replan",
+        actor=actor,
+        may=can_replan,
+        refusal="Only the requester or a platform admin can re-plan.",
+    )
     if request.environment is None:
         raise RequestNotAwaiting(f"{request} has no environment to plan (it was never submitted).")
     toolchain_guard(version=request.blueprint_version)

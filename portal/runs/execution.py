@@ -229,6 +229,19 @@ def _redactor(secrets: list[str]) -> Redactor:
     return Redactor(secrets=[*secrets, *aws], patterns=[*DEFAULT_PATTERNS, *settings.REDACT_PATTERNS])
 
 
+def _process_options(sink: LogSink, heartbeat: Heartbeat) -> dict[str, Any]:
+    """How Terraform and Packer runs are driven alike: lines to the sink, the run timeout, the
+    heartbeat's cancel check and tick, and the cancel grace period."""
+    return {
+        "on_line": sink,
+        "timeout_s": settings.RUN_TIMEOUT_S,
+        "should_cancel": heartbeat.should_cancel,
+        "on_tick": heartbeat.tick,
+        "tick_s": 0.5,
+        "grace_s": settings.RUN_CANCEL_GRACE_S,
+    }
+
+
 def _check(result: ProcessResult, what: str, sink: LogSink) -> None:
     """Records the process's exit code on the run and raises when it did not succeed."""
     sink.exit_code = result.exit_code
@@ -271,12 +284,7 @@ class TerraformJob:
             workdir=self.module_dir,
             env=_tool_env(workdir, version.blueprint.runtime),
             redactor=_redactor(secrets),
-            on_line=sink,
-            timeout_s=settings.RUN_TIMEOUT_S,
-            should_cancel=heartbeat.should_cancel,
-            on_tick=heartbeat.tick,
-            tick_s=0.5,
-            grace_s=settings.RUN_CANCEL_GRACE_S,
+            **_process_options(sink, heartbeat),
         )
 
     # Set by run_execute: the plan run whose initialized folder this apply took over.
@@ -386,12 +394,7 @@ def execute_image_build(run: Run, sink: LogSink, heartbeat: Heartbeat, workdir: 
         variables={"name": f"{version.blueprint.slug}-{version.version}-run{run.pk}"},
         env=env,
         redactor=_redactor([]),
-        on_line=sink,
-        timeout_s=settings.RUN_TIMEOUT_S,
-        should_cancel=heartbeat.should_cancel,
-        on_tick=heartbeat.tick,
-        tick_s=0.5,
-        grace_s=settings.RUN_CANCEL_GRACE_S,
+        **_process_options(sink, heartbeat),
     )
     _check(result, "packer build", sink)
     if not artifacts:

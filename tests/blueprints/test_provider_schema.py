@@ -153,10 +153,9 @@ def test_unknown_argument(tmp_path: Path, schema: dict[str, Any]) -> None:
     assert problems[0].message.startswith('unknown argument "name"')
 
 
-def test_unknown_nested_block(tmp_path: Path, schema: dict[str, Any]) -> None:
-    problems = check(
-        tmp_path,
-        schema,
+# HCL that has exactly one problem, and how its message starts.
+ONE_PROBLEM = {
+    "unknown nested block": (
         """
         resource "aws_db_instance" "main" {
           instance_class = "x"
@@ -165,15 +164,9 @@ def test_unknown_nested_block(tmp_path: Path, schema: dict[str, Any]) -> None:
           }
         }
         """,
-    )
-    assert len(problems) == 1
-    assert problems[0].message.startswith('unknown block "green_blue_update"')
-
-
-def test_unknown_argument_inside_nested_block(tmp_path: Path, schema: dict[str, Any]) -> None:
-    problems = check(
-        tmp_path,
-        schema,
+        'unknown block "green_blue_update"',
+    ),
+    "unknown argument inside nested block": (
         """
         resource "aws_db_instance" "main" {
           instance_class = "x"
@@ -183,9 +176,45 @@ def test_unknown_argument_inside_nested_block(tmp_path: Path, schema: dict[str, 
           }
         }
         """,
-    )
+        'unknown argument "switchover" in block "blue_green_update"',
+    ),
+    "dynamic block with bad name": (
+        """
+        resource "aws_db_instance" "main" {
+          instance_class = "x"
+          dynamic "restore_point" {
+            for_each = var.restore
+            content {
+              restore_time = restore_point.value
+            }
+          }
+        }
+        """,
+        'unknown dynamic block "restore_point"',
+    ),
+    "dynamic block content is checked": (
+        """
+        resource "aws_db_instance" "main" {
+          instance_class = "x"
+          dynamic "restore_to_point_in_time" {
+            for_each = var.restore
+            content {
+              restore_at = "now"
+            }
+          }
+        }
+        """,
+        'unknown argument "restore_at" in block "restore_to_point_in_time"',
+    ),
+    "parse error is a problem": ('resource "aws_s3_bucket" "b" {\n  bucket = \n', "cannot parse"),
+}
+
+
+@pytest.mark.parametrize(("source", "start"), ONE_PROBLEM.values(), ids=ONE_PROBLEM.keys())
+def test_one_problem(tmp_path: Path, schema: dict[str, Any], source: str, start: str) -> None:
+    problems = check(tmp_path, schema, source)
     assert len(problems) == 1
-    assert problems[0].message.startswith('unknown argument "switchover" in block "blue_green_update"')
+    assert problems[0].message.startswith(start)
 
 
 def test_missing_required_argument(tmp_path: Path, schema: dict[str, Any]) -> None:
@@ -212,46 +241,6 @@ def test_missing_required_argument_in_nested_block(tmp_path: Path, schema: dict[
     assert messages(problems) == ['missing required argument "values" in block "filter"']
 
 
-def test_dynamic_block_with_bad_name(tmp_path: Path, schema: dict[str, Any]) -> None:
-    problems = check(
-        tmp_path,
-        schema,
-        """
-        resource "aws_db_instance" "main" {
-          instance_class = "x"
-          dynamic "restore_point" {
-            for_each = var.restore
-            content {
-              restore_time = restore_point.value
-            }
-          }
-        }
-        """,
-    )
-    assert len(problems) == 1
-    assert problems[0].message.startswith('unknown dynamic block "restore_point"')
-
-
-def test_dynamic_block_content_is_checked(tmp_path: Path, schema: dict[str, Any]) -> None:
-    problems = check(
-        tmp_path,
-        schema,
-        """
-        resource "aws_db_instance" "main" {
-          instance_class = "x"
-          dynamic "restore_to_point_in_time" {
-            for_each = var.restore
-            content {
-              restore_at = "now"
-            }
-          }
-        }
-        """,
-    )
-    assert len(problems) == 1
-    assert problems[0].message.startswith('unknown argument "restore_at" in block "restore_to_point_in_time"')
-
-
 def test_meta_arguments_are_not_reported(tmp_path: Path, schema: dict[str, Any]) -> None:
     problems = check(
         tmp_path,
@@ -271,12 +260,6 @@ def test_meta_arguments_are_not_reported(tmp_path: Path, schema: dict[str, Any])
         """,
     )
     assert problems == []
-
-
-def test_parse_error_is_a_problem(tmp_path: Path, schema: dict[str, Any]) -> None:
-    problems = check(tmp_path, schema, 'resource "aws_s3_bucket" "b" {\n  bucket = \n')
-    assert len(problems) == 1
-    assert problems[0].message.startswith("cannot parse")
 
 
 def test_check_modules_counts_and_cli(

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.browser.test_pages import CHROMIUM_ARGS
+from tests.browser.helpers import CHROMIUM_ARGS
 
 
 @pytest.fixture

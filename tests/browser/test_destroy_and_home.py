@@ -13,7 +13,7 @@ from django.utils import timezone
 from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
 from portal.requests.models import EnvironmentRequest, RequestKind, RequestState
 from portal.runs.models import Run, RunKind, RunStatus
-from tests.browser.test_responsive import signed_in
+from tests.browser.helpers import signed_in
 from tests.factories import EnvironmentRequestFactory, MembershipFactory, PlanRunFactory
 
 pytestmark = pytest.mark.browser
@@ -21,9 +21,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def people(team, requester, platform_admin):
-    for user in (requester, platform_admin):
-        user.set_password("browser-pass-1")
-        user.save()
     teammate = MembershipFactory(team=team, role="requester").user
     return {"requester": requester, "platform_admin": platform_admin, "teammate": teammate}
 
@@ -77,9 +74,6 @@ def test_destroy_asks_for_the_name_and_a_reason_and_tells_everyone(
 
 @pytest.fixture
 def homes(sandbox, team, requester, approver, platform_admin, live_env):
-    for user in (requester, approver, platform_admin):
-        user.set_password("browser-pass-1")
-        user.save()
     waiting = EnvironmentRequestFactory(
         team=team,
         requester=requester,

@@ -3,44 +3,19 @@ and re-prices through htmx without a full page load, and CSRF holds for htmx pos
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from tests.browser.helpers import signed_in
+
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
-def page(live_server, sandbox, requester, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM is only used before it starts.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: `make test` installs it (scripts/system-packages.sh)"
-    requester.set_password("browser-pass-1")
-    requester.save()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        tab = browser.new_page()
-        tab.console_errors = []  # htmx reports a missing out-of-band target here
-        tab.on("console", lambda message: message.type == "error" and tab.console_errors.append(message.text))
-        tab.goto(live_server.url + "/login/")
-        tab.fill("#id_username", requester.username)
-        tab.fill("#id_password", "browser-pass-1")
-        tab.click("button[type=submit]")
-        tab.wait_for_url(live_server.url + "/")
-        yield tab
-        browser.close()
+def page(browser, live_server, sandbox, requester):
+    tab = signed_in(browser, live_server, requester)
+    tab.console_errors = []  # htmx reports a missing out-of-band target here
+    tab.on("console", lambda message: message.type == "error" and tab.console_errors.append(message.text))
+    return tab
 
 
 def test_form_updates_cost_and_defaults_in_place(page, live_server):

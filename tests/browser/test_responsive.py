@@ -7,7 +7,6 @@ AWS blueprint."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from portal.core.crypto import encrypt_json
 from portal.environments.models import Environment, EnvironmentStatus
 from portal.requests.models import EnvironmentRequest, RequestState
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
-from tests.browser.test_pages import CHROMIUM_ARGS
+from tests.browser.helpers import signed_in
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -34,8 +33,6 @@ def pages(db, team, requester):
     object of each kind with long values in it."""
     blueprints_sync()
     admin = MembershipFactory(team=team, role="platform_admin").user
-    admin.set_password("browser-pass-1")
-    admin.save()
     sandbox = Blueprint.objects.get(slug="local-sandbox").latest_version
     aurora = Blueprint.objects.get(slug="lambda-aurora").latest_version
     environment = Environment.objects.create(
@@ -111,29 +108,6 @@ def pages(db, team, requester):
             "/profile/tokens/",
         ],
     }
-
-
-@pytest.fixture
-def browser(live_server, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: `make test` installs it (scripts/system-packages.sh)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def signed_in(browser, live_server, user, **context):
-    tab = browser.new_context(**context).new_page()
-    tab.goto(live_server.url + "/login/")
-    tab.fill("#id_username", user.username)
-    tab.fill("#id_password", "browser-pass-1")
-    tab.click("button[type=submit]")
-    tab.wait_for_url(live_server.url + "/")
-    return tab
 
 
 def test_no_page_is_wider_than_a_390px_phone(browser, live_server, pages):

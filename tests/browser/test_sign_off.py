@@ -4,8 +4,6 @@ acknowledged and recorded, and a stale page refused."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from django.db import transaction
 
@@ -14,7 +12,7 @@ from portal.policies.models import PolicySet
 from portal.policies.services import policy_set_save
 from portal.requests.models import Approval, EnvironmentRequest, RequestState
 from portal.requests.services import approval_policies_ensure_defaults, request_plan_ready
-from tests.browser.test_pages import CHROMIUM_ARGS
+from tests.browser.helpers import signed_in
 from tests.factories import EnvironmentRequestFactory, PlanRunFactory
 
 pytestmark = pytest.mark.browser
@@ -48,24 +46,8 @@ def plan_ready(request, changes):
 
 
 @pytest.fixture
-def signed_in(live_server, sandbox, approver, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM sets up data between steps
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: `make test` installs it (scripts/system-packages.sh)"
-    approver.set_password("browser-pass-1")
-    approver.save()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        tab = browser.new_page()
-        tab.goto(live_server.url + "/login/")
-        tab.fill("#id_username", approver.username)
-        tab.fill("#id_password", "browser-pass-1")
-        tab.click("button[type=submit]")
-        tab.wait_for_url(live_server.url + "/")
-        yield tab
-        browser.close()
+def approver_tab(browser, live_server, sandbox, approver):
+    return signed_in(browser, live_server, approver)
 
 
 @pytest.fixture
@@ -85,8 +67,8 @@ def awaiting(sandbox, requester, team):
     return request
 
 
-def test_sign_off_with_one_warning_and_one_denial(signed_in, live_server, awaiting):
-    page = signed_in
+def test_sign_off_with_one_warning_and_one_denial(approver_tab, live_server, awaiting):
+    page = approver_tab
     add_policy("apps_warned", "warn", "apps cost money")
     add_policy("apps_denied", "deny", "apps are not allowed here")
     plan_ready(awaiting, "changes-2")
@@ -134,8 +116,8 @@ def test_sign_off_with_one_warning_and_one_denial(signed_in, live_server, awaiti
     page.wait_for_url(f"**/runs/{approval.apply_run.pk}/")
 
 
-def test_a_stale_sign_off_page_is_refused(signed_in, live_server, awaiting):
-    page = signed_in
+def test_a_stale_sign_off_page_is_refused(approver_tab, live_server, awaiting):
+    page = approver_tab
     page.goto(f"{live_server.url}/requests/{awaiting.pk}/")
     seen = page.locator("input[name=plan_sha256]").input_value()
     assert seen == awaiting.plan_run.plan_sha256

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -28,19 +27,6 @@ API_TOKEN = "tok-drill-5e4d3c2b1a"
 SANDBOX = load_blueprint(BLUEPRINTS_DIR / "local-sandbox")
 
 
-@pytest.fixture(scope="module")
-def cli_config(tmp_path_factory) -> str:
-    spec = importlib.util.spec_from_file_location(
-        "terraform_mirror", ROOT / "scripts" / "terraform_mirror.py"
-    )
-    assert spec is not None and spec.loader is not None
-    mirror = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mirror)
-    base = tmp_path_factory.mktemp("tf-mirror")
-    mirror.build_mirror(base / "mirror", base / "terraformrc", Path(sys.prefix))
-    return str(base / "terraformrc")
-
-
 def variables(**overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
         "name": "drill-sandbox",
@@ -57,7 +43,7 @@ def variables(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def applied_state(tmp_path_factory, cli_config) -> bytes:
+def applied_state(tmp_path_factory, terraform_cli_config) -> bytes:
     """A sandbox environment applied for real; its state is what the portal would have stored."""
     assert TERRAFORM is not None, "terraform is not installed: run `make test`, which installs it"
     base = tmp_path_factory.mktemp("applied")
@@ -69,7 +55,7 @@ def applied_state(tmp_path_factory, cli_config) -> bytes:
     tf = Terraform(
         binary=TERRAFORM,
         workdir=workdir,
-        env=minimal_env(home=base / "home", cli_config=cli_config),
+        env=minimal_env(home=base / "home", cli_config=terraform_cli_config),
         redactor=Redactor([API_TOKEN]),
         on_line=lambda line: lines.append(line.message),
         timeout_s=120,
@@ -82,7 +68,7 @@ def applied_state(tmp_path_factory, cli_config) -> bytes:
 
 def drill(
     tmp_path,
-    cli_config,
+    terraform_cli_config,
     state: bytes,
     *,
     clock: ControlledClock | None = None,
@@ -107,7 +93,7 @@ def drill(
         terraform=TerraformSettings(
             binary=str(TERRAFORM),
             scratch_root=tmp_path / "scratch",
-            cli_config=cli_config,
+            cli_config=terraform_cli_config,
             secrets=[API_TOKEN],
         ),
         pinned_steps=SANDBOX.dr.runbook("state-restore").steps,
@@ -117,8 +103,8 @@ def drill(
     return result, log
 
 
-def test_restored_state_matches_the_configuration(tmp_path, cli_config, applied_state):
-    result, log = drill(tmp_path, cli_config, applied_state)
+def test_restored_state_matches_the_configuration(tmp_path, terraform_cli_config, applied_state):
+    result, log = drill(tmp_path, terraform_cli_config, applied_state)
 
     assert result.status == "passed", (result.reason, log)
     assert [s.name for s in result.steps] == [
@@ -138,8 +124,10 @@ def test_restored_state_matches_the_configuration(tmp_path, cli_config, applied_
     assert not any(API_TOKEN in line for line in log)
 
 
-def test_a_state_that_does_not_match_fails_with_the_plan_summary(tmp_path, cli_config, applied_state):
-    result, _ = drill(tmp_path, cli_config, applied_state, app_replicas=3)
+def test_a_state_that_does_not_match_fails_with_the_plan_summary(
+    tmp_path, terraform_cli_config, applied_state
+):
+    result, _ = drill(tmp_path, terraform_cli_config, applied_state, app_replicas=3)
 
     assert result.status == "failed"
     assert result.reason == (
@@ -151,22 +139,22 @@ def test_a_state_that_does_not_match_fails_with_the_plan_summary(tmp_path, cli_c
     assert result.cleanup_ok and not any((tmp_path / "scratch").iterdir())
 
 
-def test_a_corrupt_state_version_fails_its_precondition(tmp_path, cli_config):
-    result, _ = drill(tmp_path, cli_config, b"{not json")
+def test_a_corrupt_state_version_fails_its_precondition(tmp_path, terraform_cli_config):
+    result, _ = drill(tmp_path, terraform_cli_config, b"{not json")
 
     assert result.status == "failed"
     assert result.reason.startswith("precondition failed: the newest state version is not valid JSON")
     assert [s.outcome for s in result.steps] == ["failed"]
 
 
-def test_restore_time_is_measured_with_the_controlled_clock(tmp_path, cli_config, applied_state):
+def test_restore_time_is_measured_with_the_controlled_clock(tmp_path, terraform_cli_config, applied_state):
     clock = controlled_clock()
 
     def slow_init(line: str) -> None:
         if line == "step terraform init: started":
             clock.advance(400)
 
-    result, _ = drill(tmp_path, cli_config, applied_state, clock=clock, on_log=slow_init)
+    result, _ = drill(tmp_path, terraform_cli_config, applied_state, clock=clock, on_log=slow_init)
 
     assert result.rto_achieved_s == 400.0
     assert result.status == "failed"

@@ -7,7 +7,6 @@ portal.core.permissions, so a refusal here is the same refusal, with the same wo
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +17,7 @@ from ninja.responses import Status
 
 from blueprints.inputs import validate_inputs
 from portal.accounts.selectors import user_memberships
-from portal.api.errors import ApiError, StalePlan
+from portal.api.errors import ApiError
 from portal.api.schemas import (
     ERRORS,
     DecideIn,
@@ -41,7 +40,7 @@ from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
 from portal.requests.models import EnvironmentRequest
 from portal.requests.selectors import approval_queue, request_list
 from portal.requests.services import (
-    InvalidInputs,
+    AcknowledgementRequired,
     approval_grant,
     approval_reject,
     environment_destroy_request,
@@ -249,65 +248,45 @@ def request_cancel_(request: HttpRequest, pk: int) -> Any:
     return _step_result(request, pk, None)
 
 
-def _pass_through(service: Any, **wanted: Any) -> dict[str, Any]:
-    """The optional arguments `service` takes (plan-hash binding and warning acknowledgement
-    belong to the decision services; the API hands them on when the services accept them)."""
-    accepted = inspect.signature(service).parameters
-    return {name: value for name, value in wanted.items() if name in accepted and value is not None}
-
-
-def _grant(
-    request: HttpRequest, env_request: EnvironmentRequest, payload: DecideIn, extra: dict[str, Any]
-) -> None:
-    def grant(**more: Any) -> None:
+def _grant(request: HttpRequest, env_request: EnvironmentRequest, payload: DecideIn) -> None:
+    def grant(acknowledged: list[str]) -> None:
         approval_grant(
             request=env_request,
             approver=request.user,
             comment=payload.comment,
             break_glass_reason=payload.break_glass_reason if payload.decision == "break_glass" else "",
+            plan_sha256=payload.plan_sha256,
+            acknowledged=acknowledged,
             ip=client_ip(request),
-            **_pass_through(approval_grant, **{**extra, **more}),
         )
 
     try:
-        grant()
-    except InvalidInputs as exc:
+        grant(payload.acknowledged)
+    except AcknowledgementRequired as exc:
         # `acknowledge_warnings` acknowledges the warnings the decision service names (and no
         # others): it is asked once more with exactly those policies acknowledged.
-        warned = getattr(exc, "policies", None)
-        if not (payload.acknowledge_warnings and warned and not payload.acknowledged):
+        if not payload.acknowledge_warnings:
             raise
-        grant(acknowledged=list(warned))
+        grant([*payload.acknowledged, *exc.policies])
 
 
 @router.post("/requests/{pk}/decide", response={200: StepOut, **ERRORS}, url_name="request-decide")
 def request_decide(request: HttpRequest, pk: int, payload: DecideIn) -> Any:
     """Approve, reject or (platform admins) break-glass approve the current plan. With
     `plan_sha256` the decision is bound to that plan: if the request was re-planned since, the
-    answer is 409 `stale_plan` and nothing is recorded."""
+    answer is 409 `stale_plan` and nothing is recorded. A plan the policies deny is a 409
+    `policy_blocks_approval`; unacknowledged warnings are a 400 `acknowledgement_required`."""
     env_request = _get(request, pk)
-    if payload.plan_sha256 is not None and env_request.plan_run is not None:
-        current = env_request.plan_run.plan_sha256
-        if payload.plan_sha256 != current:
-            raise StalePlan(
-                f"The plan changed: you decided on {payload.plan_sha256[:12]}…, the current plan is "
-                f"{current[:12]}…. Look at the new plan and decide again."
-            )
-    extra: dict[str, Any] = {
-        "plan_sha256": payload.plan_sha256,
-        "acknowledge_warnings": payload.acknowledge_warnings,
-        "acknowledged": payload.acknowledged or None,
-    }
     if payload.decision == "reject":
         approval_reject(
             request=env_request,
             approver=request.user,
             comment=payload.comment,
+            plan_sha256=payload.plan_sha256,
             ip=client_ip(request),
-            **_pass_through(approval_reject, **extra),
         )
     else:
-        _grant(request, env_request, payload, extra)
+        _grant(request, env_request, payload)
     env_request = _get(request, pk)
     apply_run = env_request.runs.exclude(kind="plan").order_by("-pk").first()
     return {"request": request_detail_out(env_request, request.user), "run": getattr(apply_run, "pk", None)}

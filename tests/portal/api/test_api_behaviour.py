@@ -124,6 +124,39 @@ def test_a_decision_on_a_stale_plan_hash_is_a_409_and_records_nothing(client, aw
     assert Approval.objects.get(request=request).plan_sha256 == current
 
 
+def test_policy_refusals_of_a_decision_have_their_own_codes(client, awaiting, approver, make_token):
+    from tests.portal.requests.test_plan_policies import add_policy
+
+    approval_policies_ensure_defaults()
+    add_policy("no_apps", severity="warn", text="apps cost money")
+    request = awaiting()
+    decide = f"/api/v1/requests/{request.pk}/decide"
+    headers = bearer(make_token(approver))
+    body = {"decision": "approve", "plan_sha256": request.plan_run.plan_sha256}
+
+    response = client.post(decide, body, content_type="application/json", headers=headers)
+    error = error_of(response, 400)
+    assert error["code"] == "acknowledgement_required" and "no_apps" in error["fields"]["acknowledge"]
+    assert not Approval.objects.filter(request=request).exists()
+
+    body["acknowledge_warnings"] = True
+    response = client.post(decide, body, content_type="application/json", headers=headers)
+    assert response.status_code == 200, response.content
+    assert [a["policy"] for a in Approval.objects.get(request=request).acknowledged_warnings] == ["no_apps"]
+
+    add_policy("no_apps_strict", text="apps are not allowed")
+    denied = awaiting(name="rq-denied", changes="changes-2")
+    response = client.post(
+        f"/api/v1/requests/{denied.pk}/decide",
+        {"decision": "approve", "plan_sha256": denied.plan_run.plan_sha256, "acknowledge_warnings": True},
+        content_type="application/json",
+        headers=headers,
+    )
+    error = error_of(response, 409)
+    assert error["code"] == "policy_blocks_approval" and "no_apps_strict denies" in error["message"]
+    assert not Approval.objects.filter(request=denied).exists()
+
+
 def test_a_rejection_needs_a_reason(client, awaiting, approver, make_token):
     approval_policies_ensure_defaults()
     request = awaiting()

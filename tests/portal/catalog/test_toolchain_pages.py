@@ -18,12 +18,12 @@ from portal.catalog import toolchain
 from portal.catalog.models import Blueprint
 from portal.catalog.services import blueprints_sync
 from portal.catalog.toolchain import BlueprintNotRunnable, toolchain_facts
-from portal.core.crypto import encrypt_json
 from portal.environments.models import Environment, EnvironmentStatus
 from portal.requests.models import RequestState
 from portal.requests.policy import ApprovalFact, PolicySpec, RequestFacts, evaluate
 from portal.requests.services import environment_request_create, environment_request_submit
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
+from tests.factories import EnvironmentFactory
 from workers.tasks import toolchain_refresh
 
 TOO_OLD = "Terraform 1.0.3 is older than this blueprint&#x27;s required &gt;= 1.5.7"
@@ -102,14 +102,19 @@ def test_submitting_what_cannot_run_is_refused_and_the_draft_kept(client, reques
     assert 'data-testid="cost-total"' in estimate
 
 
+def sandbox_draft(requester, team, catalog):
+    """A draft request for a local-sandbox environment named shop-dev."""
+    return environment_request_create(
+        requester=requester,
+        team=team,
+        blueprint_version=catalog["local-sandbox"],
+        inputs=validate_inputs(catalog["local-sandbox"].as_spec(), {"name": "shop-dev", "tier": "dev"}),
+    )
+
+
 def test_what_runs_here_is_still_submitted(requester, team, catalog):
     with transaction.atomic():
-        draft = environment_request_create(
-            requester=requester,
-            team=team,
-            blueprint_version=catalog["local-sandbox"],
-            inputs=validate_inputs(catalog["local-sandbox"].as_spec(), {"name": "shop-dev", "tier": "dev"}),
-        )
+        draft = sandbox_draft(requester, team, catalog)
         run = environment_request_submit(request=draft, actor=requester)
     assert run.kind == RunKind.PLAN
     draft.refresh_from_db()
@@ -171,15 +176,13 @@ def failed_plan(environment, env_request, lines):
 
 @pytest.fixture
 def failed_aurora(aurora_draft, requester, team, catalog):
-    environment = Environment.objects.create(
+    environment = EnvironmentFactory(
         team=team,
         owner=requester,
         name="orders-dev",
         blueprint_version=catalog["lambda-aurora"],
-        tier="dev",
         region="us-east-1",
         status=EnvironmentStatus.PENDING,
-        state_password=encrypt_json("pw"),
     )
     aurora_draft.environment = environment
     aurora_draft.state = RequestState.FAILED
@@ -221,26 +224,18 @@ def test_a_failed_plan_reads_plan_failed_not_pending(client, requester, failed_a
 
 def test_submit_banner_does_not_claim_the_plan_is_running(client, requester, team, catalog):
     with transaction.atomic():
-        draft = environment_request_create(
-            requester=requester,
-            team=team,
-            blueprint_version=catalog["local-sandbox"],
-            inputs=validate_inputs(catalog["local-sandbox"].as_spec(), {"name": "shop-dev", "tier": "dev"}),
-        )
+        draft = sandbox_draft(requester, team, catalog)
     client.force_login(requester)
     page = client.post(reverse("requests:submit", args=[draft.pk]), follow=True).content.decode()
     assert "the plan run is queued" in page and "the plan is running" not in page
 
 
 def test_inputs_have_labels_and_outputs_are_lists_or_json(client, requester, team, catalog):
-    environment = Environment.objects.create(
+    environment = EnvironmentFactory(
         team=team,
         owner=requester,
         name="shop-dev",
         blueprint_version=catalog["local-sandbox"],
-        tier="dev",
-        status=EnvironmentStatus.ACTIVE,
-        state_password=encrypt_json("pw"),
         inputs={"app_replicas": 2, "enable_cache": True, "greeting": "hi"},
         outputs={
             "ids": {"value": ["2820a", "2820b"], "sensitive": False},

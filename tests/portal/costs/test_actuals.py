@@ -77,33 +77,14 @@ def world(aws_blueprint) -> dict[str, Any]:
     team = TeamFactory(slug="payments-ce", monthly_budget_usd=500)
     owner = MembershipFactory(team=team, user__username="owner-ce").user
     version = aws_blueprint.latest_version
-    web = EnvironmentFactory(
-        team=team,
-        owner=owner,
-        name="web",
-        blueprint_version=version,
-        tier="dev",
-        monthly_cost_usd=Decimal("100"),
-    )
-    api = EnvironmentFactory(
-        team=team,
-        owner=owner,
-        name="api",
-        blueprint_version=version,
-        tier="dev",
-        monthly_cost_usd=Decimal("40"),
-    )
-    prod = EnvironmentFactory(
-        team=team,
-        owner=owner,
-        name="shop",
-        blueprint_version=version,
-        tier="prod",
-        monthly_cost_usd=Decimal("200"),
-    )
-    gone = EnvironmentFactory(
-        team=team, owner=owner, name="old", blueprint_version=version, status=EnvironmentStatus.DESTROYED
-    )
+
+    def environment(name: str, **fields: Any) -> Any:
+        return EnvironmentFactory(team=team, owner=owner, name=name, blueprint_version=version, **fields)
+
+    web = environment("web", monthly_cost_usd=Decimal("100"))
+    api = environment("api", monthly_cost_usd=Decimal("40"))
+    prod = environment("shop", tier="prod", monthly_cost_usd=Decimal("200"))
+    gone = environment("old", status=EnvironmentStatus.DESTROYED)
     return {"team": team, "owner": owner, "web": web, "api": api, "prod": prod, "gone": gone}
 
 

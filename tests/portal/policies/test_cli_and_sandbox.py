@@ -3,7 +3,6 @@ a real sandbox plan from Terraform 1.0.3."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -98,18 +97,6 @@ def test_policy_unittest_and_check_exit_codes(tmp_path):
 
 
 # ---------------------------------------------------------------- the sandbox, planned for real
-
-
-@pytest.fixture(scope="module")
-def terraform_cli_config(tmp_path_factory) -> str:
-    script = ROOT / "scripts" / "terraform_mirror.py"
-    spec = importlib.util.spec_from_file_location("terraform_mirror", script)
-    assert spec is not None and spec.loader is not None
-    mirror_script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mirror_script)
-    base = tmp_path_factory.mktemp("tf-mirror")
-    mirror_script.build_mirror(base / "mirror", base / "terraformrc", Path(sys.prefix))
-    return str(base / "terraformrc")
 
 
 def sandbox_plan(tmp_path: Path, cli_config: str, replicas: int) -> dict:

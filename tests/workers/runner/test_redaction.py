@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import sys
 import textwrap
@@ -12,27 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.workers.runner.helpers import ROOT, TERRAFORM, Lines, python, run
+from tests.workers.runner.helpers import TERRAFORM, Lines, python, run
 from workers.runner.process import minimal_env
 from workers.runner.redaction import Redactor
 from workers.runner.terraform import Terraform
 from workers.runner.workdir import prepare_workdir
 
 LEAKY_MODULE = Path(__file__).parent / "leaky_module"
-
-
-@pytest.fixture(scope="module")
-def mirror_cli_config(tmp_path_factory) -> str:
-    """A Terraform CLI config that installs the null provider from an offline mirror."""
-    spec = importlib.util.spec_from_file_location(
-        "terraform_mirror", ROOT / "scripts" / "terraform_mirror.py"
-    )
-    assert spec is not None and spec.loader is not None
-    mirror_script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mirror_script)
-    base = tmp_path_factory.mktemp("tf-mirror")
-    mirror_script.build_mirror(base / "mirror", base / "terraformrc", Path(sys.prefix))
-    return str(base / "terraformrc")
 
 
 def test_redactor_replaces_secret_and_its_encoded_forms():
@@ -167,7 +152,7 @@ def test_a_process_printing_a_private_key_leaks_no_line_of_it(tmp_path):
 
 
 @pytest.mark.integration
-def test_terraform_local_exec_printing_a_private_key_leaks_no_line_of_it(tmp_path, mirror_cli_config):
+def test_terraform_local_exec_printing_a_private_key_leaks_no_line_of_it(tmp_path, terraform_cli_config):
     key = private_key_pem()
     workdir = prepare_workdir(
         module_dir=LEAKY_MODULE,
@@ -180,7 +165,7 @@ def test_terraform_local_exec_printing_a_private_key_leaks_no_line_of_it(tmp_pat
     tf = Terraform(
         binary=str(TERRAFORM),
         workdir=workdir,
-        env=minimal_env(home=tmp_path / "home", cli_config=mirror_cli_config),
+        env=minimal_env(home=tmp_path / "home", cli_config=terraform_cli_config),
         redactor=Redactor([key]),
         on_line=lines,
         timeout_s=120,

@@ -14,6 +14,7 @@ import textwrap
 
 import pytest
 
+from tests.processes import processes_running
 from tests.workers.runner.helpers import ROOT, Lines, notes, python, run, wait_for
 
 pytestmark = pytest.mark.integration
@@ -24,19 +25,8 @@ def marker() -> str:
 
 
 def with_marker(token: str) -> list[int]:
-    """Pids of the live ``sleep <token>`` processes (zombies have no command line)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if cmdline.strip() == f"sleep {token}":
-            found.append(int(entry))
-    return found
+    """Pids of the live ``sleep <token>`` processes."""
+    return processes_running(["sleep", token])
 
 
 def kill_marked(token: str) -> None:
@@ -128,12 +118,12 @@ GRACEFUL_TOOL = textwrap.dedent(
 ).format(children=escaping_children("TOKEN"))
 
 
-def test_kill_9_of_the_worker_stops_the_tool_gracefully_and_leaves_no_descendant(tmp_path):
-    token, done = marker(), tmp_path / "done"
-    (tmp_path / "tool.py").write_text(GRACEFUL_TOOL)
+def start_worker(cwd, grace: float, *tool: str) -> subprocess.Popen[bytes]:
+    """A stand-in worker (WORKER) in its own session running ``tool``; returns once the tool
+    printed 'ready'."""
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER.format(grace=5), sys.executable, "tool.py", token, str(done)],
-        cwd=tmp_path,
+        [sys.executable, "-c", WORKER.format(grace=grace), *tool],
+        cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         start_new_session=True,
@@ -141,6 +131,17 @@ def test_kill_9_of_the_worker_stops_the_tool_gracefully_and_leaves_no_descendant
     try:
         assert worker.stdout is not None
         assert_prints_ready(worker.stdout)
+    except BaseException:
+        worker.kill()
+        raise
+    return worker
+
+
+def test_kill_9_of_the_worker_stops_the_tool_gracefully_and_leaves_no_descendant(tmp_path):
+    token, done = marker(), tmp_path / "done"
+    (tmp_path / "tool.py").write_text(GRACEFUL_TOOL)
+    worker = start_worker(tmp_path, 5, sys.executable, "tool.py", token, str(done))
+    try:
         wait_for(lambda: len(with_marker(token)) == 2, 10, "both sleeps")
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
@@ -164,16 +165,8 @@ def test_kill_9_of_the_worker_kills_a_tool_that_ignores_sigint_and_sigterm(tmp_p
         "print('ready', flush=True)\n"
         f"subprocess.run(['sleep', '{token}'])\n"
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER.format(grace=0.3), *python(script)],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        start_new_session=True,
-    )
+    worker = start_worker(tmp_path, 0.3, *python(script))
     try:
-        assert worker.stdout is not None
-        assert_prints_ready(worker.stdout)
         wait_for(lambda: len(with_marker(token)) == 3, 10, "three sleeps")
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()

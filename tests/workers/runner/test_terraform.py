@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import functools
-import importlib.util
 import json
 import stat
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.workers.runner.helpers import API_TOKEN, ROOT, SANDBOX, TERRAFORM, Lines
+from tests.workers.runner.helpers import API_TOKEN, SANDBOX, TERRAFORM, Lines
 from workers.runner.logs import mask_outputs
 from workers.runner.process import minimal_env
 from workers.runner.redaction import Redactor
@@ -52,18 +50,6 @@ def needs_terraform(test):
         return test(*args, **kwargs)
 
     return functools.wraps(test)(wrapped)
-
-
-@pytest.fixture(scope="module")
-def terraform_cli_config(tmp_path_factory) -> str:
-    script = ROOT / "scripts" / "terraform_mirror.py"
-    spec = importlib.util.spec_from_file_location("terraform_mirror", script)
-    assert spec is not None and spec.loader is not None
-    mirror_script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mirror_script)
-    base = tmp_path_factory.mktemp("tf-mirror")
-    mirror_script.build_mirror(base / "mirror", base / "terraformrc", Path(sys.prefix))
-    return str(base / "terraformrc")
 
 
 def sandbox_variables(**overrides: object) -> dict[str, object]:

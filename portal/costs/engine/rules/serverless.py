@@ -81,36 +81,44 @@ def lambda_function(resource: Resource, pricing: Pricing) -> list[LineItem]:
                 f"{_n(round(traces))} traces/month: X-Ray's default sampling (1 request/s + 5% of the "
                 f"rest) of {_n(requests)} requests spread evenly"
             )
-        items.append(
-            _item(
-                pricing,
-                resource,
-                "xray.traces_recorded",
-                traces,
-                component="X-Ray traces recorded",
-                usage_based=True,
-                assumption=note,
-                free_base=100_000,
-            )
-        )
+        items.append(_xray_traces(resource, pricing, traces, note))
     return items
 
 
-def api_gateway_rest_api(resource: Resource, pricing: Pricing) -> list[LineItem]:
-    """REST API requests (tiered). Usage: requests. Free tier (first 12 months): 1M calls."""
+def _xray_traces(resource: Resource, pricing: Pricing, traces: float, assumption: str) -> LineItem:
+    """X-Ray traces recorded; the free tier (every month) is 100,000 traces."""
+    return _item(
+        pricing,
+        resource,
+        "xray.traces_recorded",
+        traces,
+        component="X-Ray traces recorded",
+        usage_based=True,
+        assumption=assumption,
+        free_base=100_000,
+    )
+
+
+def _api_requests(resource: Resource, pricing: Pricing, sku: str, component: str) -> list[LineItem]:
+    """API Gateway requests from usage `requests`; the first 12 months' free tier is 1M calls."""
     requests = _use(resource, "requests")
     return [
         _item(
             pricing,
             resource,
-            "apigateway.rest.requests",
+            sku,
             requests,
-            component="REST API requests",
+            component=component,
             usage_based=True,
             assumption=f"{_n(requests)} requests/month ({_source(resource, 'requests')})",
             free_base=1_000_000,
         )
     ]
+
+
+def api_gateway_rest_api(resource: Resource, pricing: Pricing) -> list[LineItem]:
+    """REST API requests (tiered). Usage: requests. Free tier (first 12 months): 1M calls."""
+    return _api_requests(resource, pricing, "apigateway.rest.requests", "REST API requests")
 
 
 def api_gateway_stage(resource: Resource, pricing: Pricing) -> list[LineItem]:
@@ -122,18 +130,7 @@ def api_gateway_stage(resource: Resource, pricing: Pricing) -> list[LineItem]:
         raise Unsupported(resource, f"an API cache cluster ({attributes.get('cache_cluster_size', '?')} GB)")
     if _flag(attributes.get("xray_tracing_enabled")) and _has(resource, "xray_traces"):
         traces = _use(resource, "xray_traces")
-        items.append(
-            _item(
-                pricing,
-                resource,
-                "xray.traces_recorded",
-                traces,
-                component="X-Ray traces recorded",
-                usage_based=True,
-                assumption=f"{_n(traces)} traces/month (usage profile)",
-                free_base=100_000,
-            )
-        )
+        items.append(_xray_traces(resource, pricing, traces, f"{_n(traces)} traces/month (usage profile)"))
     return items or [
         free_item(
             resource,
@@ -154,19 +151,7 @@ def apigatewayv2_api(resource: Resource, pricing: Pricing) -> list[LineItem]:
     protocol = _text(resource.attributes.get("protocol_type"), "HTTP")
     if protocol != "HTTP":
         raise Unsupported(resource, f"a {protocol} API (messages and connection minutes)")
-    requests = _use(resource, "requests")
-    return [
-        _item(
-            pricing,
-            resource,
-            "apigateway.http.requests",
-            requests,
-            component="HTTP API requests",
-            usage_based=True,
-            assumption=f"{_n(requests)} requests/month ({_source(resource, 'requests')})",
-            free_base=1_000_000,
-        )
-    ]
+    return _api_requests(resource, pricing, "apigateway.http.requests", "HTTP API requests")
 
 
 def sqs_queue(resource: Resource, pricing: Pricing) -> list[LineItem]:

@@ -6,36 +6,18 @@ applies the same upgrade with real Terraform.)"""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from portal.requests.models import EnvironmentRequest, RequestKind
-from tests.browser.test_pages import CHROMIUM_ARGS
+from tests.browser.helpers import signed_in
 from tests.factories import EnvironmentFactory, published_sandbox_version
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def tab(live_server, sandbox, requester, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: `make test` installs it (scripts/system-packages.sh)"
-    requester.set_password("browser-pass-1")
-    requester.save()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", requester.username)
-        page.fill("#id_password", "browser-pass-1")
-        page.click("button[type=submit]")
-        page.wait_for_url(live_server.url + "/")
-        yield page
-        browser.close()
+def tab(browser, live_server, sandbox, requester):
+    return signed_in(browser, live_server, requester)
 
 
 def test_upgrade_from_the_home_page_to_a_drafted_update_on_1_1_0(tab, live_server, sandbox, requester, team):

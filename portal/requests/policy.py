@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+# How the reason of an automatic approval starts (the service drops it when a plan policy holds the request).
+AUTOMATIC_REASON = "Approved automatically"
+
 
 @dataclass(frozen=True)
 class PolicySpec:
@@ -110,7 +113,7 @@ def evaluate(policy: PolicySpec, facts: RequestFacts, approvals: list[ApprovalFa
                 automatic=True,
                 reasons=[
                     *reasons,
-                    f"Approved automatically: ${facts.monthly_cost_usd:.2f}/month is under "
+                    f"{AUTOMATIC_REASON}: ${facts.monthly_cost_usd:.2f}/month is under "
                     f"${policy.auto_approve_under_usd:.2f} and within the team budget.",
                 ],
             )

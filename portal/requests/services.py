@@ -54,6 +54,7 @@ from portal.requests.notifications import (
     notify_routed_to_admins,
 )
 from portal.requests.policy import (
+    AUTOMATIC_REASON,
     DEFAULT_POLICIES,
     ApprovalFact,
     Decision,
@@ -481,6 +482,12 @@ def request_plan_ready(*, request: EnvironmentRequest, plan_run: Any) -> None:
     decision = request_decision(request)
     reasons = list(decision.reasons)
     held = decision.satisfied and (report.blocks_approval() or report.needs_acknowledgement)
+    if held and decision.automatic:  # under the threshold, but a plan policy holds it for a person
+        reasons = [r for r in reasons if not r.startswith(AUTOMATIC_REASON)]
+        reasons.append(
+            "Not automatic: a plan policy holds it for a person, though the cost alone would have "
+            "approved it."
+        )
     if report.blocks_approval():
         reasons.append("Plan policies: " + _blocking_text(report))
     elif report.needs_acknowledgement:

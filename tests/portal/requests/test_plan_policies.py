@@ -115,6 +115,22 @@ def test_a_deny_holds_an_automatic_dev_approval_and_tells_the_requester(
     assert any("re-plan" in need for need in request.policy_decision["needs"])
 
 
+def test_a_held_automatic_approval_does_not_read_approved_automatically(client, awaiting, requester):
+    """The cost rule alone would approve the dev request, but a denial holds it: the policy card
+    says it is not automatic, never "Approved automatically" above the denial."""
+    add_policy("no_apps")
+    request = awaiting(tier="dev")
+    reasons = request.policy_decision["reasons"]
+    assert not any(reason.startswith("Approved automatically") for reason in reasons)
+    assert reasons[-2:] == [
+        "Not automatic: a plan policy holds it for a person, though the cost alone would have approved it.",
+        "Plan policies: no_apps denies: null_resource.app[0]: no apps here",
+    ]
+    client.force_login(requester)
+    page = client.get(reverse("requests:detail", args=[request.pk])).content.decode()
+    assert "Approved automatically" not in page and "Not automatic: a plan policy holds it" in page
+
+
 def test_break_glass_overrides_only_a_policy_that_allows_it(awaiting, platform_admin):
     add_policy("no_apps", break_glass=True)
     request = awaiting()

@@ -30,3 +30,24 @@
     if (form) applyShowIf(form);
   });
 })();
+
+// A real submit of a live-validated form (hx-post) while its check is in flight would abort that
+// request, which htmx logs as an error: the submit waits for the check to finish, and no new
+// check starts once the form is being submitted.
+(function () {
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("hx-post")) return;
+    form.dataset.submitting = "1";
+    if (!form.classList.contains("htmx-request")) return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    form.addEventListener("htmx:afterRequest", function () {
+      form.requestSubmit(submitter);
+    }, { once: true });
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt.dataset && elt.dataset.submitting) event.preventDefault();
+  });
+})();

@@ -170,3 +170,16 @@ def test_estate_page_query_count_is_constant(client, sandbox, team, approver, dj
     with CaptureQueriesContext(connection) as csv_few:
         b"".join(client.get(reverse("dr:estate-csv")).streaming_content)
     assert len(csv_few) <= len(few) + 1
+
+
+def test_a_destroyed_environment_shows_its_drills_but_no_schedule(client, env, platform_admin):
+    """The scheduler drills only active environments, so a destroyed one shows no next due date and
+    no schedule form, only its past drills."""
+    make_drill(env)
+    env.status = "destroyed"
+    env.save(update_fields=["status"])
+    client.force_login(platform_admin)
+    html = client.get(reverse("environments:detail", args=[env.pk])).content.decode()
+    assert "No more drills: the environment is destroyed." in html
+    assert "next due" not in html and reverse("dr:schedule", args=[env.pk]) not in html
+    assert 'data-testid="dr-chart"' in html  # the history stays

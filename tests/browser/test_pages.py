@@ -53,7 +53,6 @@ def test_a_draft_request_is_saved_from_the_browser(page, live_server):
     assert "saved as a draft" in page.content() and "browser-env" in page.content()
 
 
-
 def test_saving_while_a_check_is_in_flight_logs_no_browser_error(page, live_server):
     """Typing and clicking Save at once: the blur starts an as-you-type check, and the submit would
     abort it (htmx logs the abort as an error); the submit waits for it instead. No page asks for a

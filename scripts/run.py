@@ -175,6 +175,14 @@ def ensure_aws_emulator(sup: Supervisor, env: dict[str, str]) -> None:
     say(f"started a local AWS emulator (moto) at {url} for DR drills")
 
 
+def portal_urls(env: dict[str, str]) -> None:
+    """Points the workers' Terraform state backend (PORTAL_INTERNAL_URL) and the links in
+    notifications (PORTAL_BASE_URL) at this web server unless they are set: with another PORT, the
+    settings' :8000 default would send state to whatever else listens there."""
+    for name in ("PORTAL_INTERNAL_URL", "PORTAL_BASE_URL"):
+        env.setdefault(name, f"http://{HOST}:{PORT}")
+
+
 def wait_for_web(timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -199,6 +207,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         env = os.environ.copy()
+        portal_urls(env)
         env["REDIS_URL"] = ensure_redis(sup)
         ensure_aws_emulator(sup, env)
         celery = [str(VENV_BIN / "celery"), "-A", "portal.celery"]

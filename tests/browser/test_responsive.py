@@ -196,3 +196,15 @@ def test_an_aws_blueprint_says_what_to_configure_and_refuses_the_submit(browser,
     assert tab.locator("[data-testid=readiness]").count() == 0  # no warning for what can run
     tab.goto(live_server.url + "/catalog/local-sandbox/")
     assert "ready to run here" in tab.inner_text("[data-testid=readiness]")
+
+
+def test_badges_in_tables_stay_on_one_line_on_a_phone(browser, live_server, pages):
+    """A status badge squeezed by a narrow column wrapped into a two-line pill; in a table it keeps
+    to one line (the table scrolls inside its card instead)."""
+    tab = signed_in(browser, live_server, pages["admin"], viewport=PHONE, is_mobile=True, has_touch=True)
+    tab.goto(live_server.url + "/environments/")
+    heights = tab.locator(".table .badge").evaluate_all(
+        "bs => bs.map(b => [b.innerText, b.getBoundingClientRect().height / parseFloat(getComputedStyle(b).fontSize)])"
+    )
+    assert heights and [text for text, height in heights if height > 2.2] == []
+    assert tab.evaluate("document.scrollingElement.scrollWidth") <= 390

@@ -204,7 +204,8 @@ def test_badges_in_tables_stay_on_one_line_on_a_phone(browser, live_server, page
     tab = signed_in(browser, live_server, pages["admin"], viewport=PHONE, is_mobile=True, has_touch=True)
     tab.goto(live_server.url + "/environments/")
     heights = tab.locator(".table .badge").evaluate_all(
-        "bs => bs.map(b => [b.innerText, b.getBoundingClientRect().height / parseFloat(getComputedStyle(b).fontSize)])"
+        "bs => bs.map(b => [b.innerText,"
+        " b.getBoundingClientRect().height / parseFloat(getComputedStyle(b).fontSize)])"
     )
     assert heights and [text for text, height in heights if height > 2.2] == []
     assert tab.evaluate("document.scrollingElement.scrollWidth") <= 390

@@ -591,7 +591,9 @@ def _check_plan_hash(request: EnvironmentRequest, plan_sha256: str | None) -> No
 
 def _request_approved(request: EnvironmentRequest, *, actor: Any, decision: Decision) -> Any:
     how = "automatically" if decision.automatic else ("by break-glass" if decision.break_glass else "")
-    request_transition(request, "approve", actor=actor, note=f"Approved {how}".strip() + ".")
+    # A person's approval already has its own timeline entry; this one says the request is through.
+    note = f"Approved {how}." if how else "Every required approval is in."
+    request_transition(request, "approve", actor=actor, note=note)
     audit_record(
         actor=actor,
         action="request.approved",

@@ -51,6 +51,11 @@ def test_staging_needs_one_team_approver_then_applies_the_approved_plan(
     assert apply.plan_run == request.plan_run and approval.plan_sha256 == request.plan_run.plan_sha256
     assert AuditEvent.objects.filter(action="approval.granted", target_id=str(request.pk)).exists()
     assert AuditEvent.objects.filter(action="request.approved", target_id=str(request.pk)).exists()
+    # The timeline names the person's approval once, then says the request is through.
+    notes = list(request.events.order_by("pk").values_list("note", flat=True))
+    assert notes.count("Approved: looks right.") == 1
+    assert [n for n in notes if n.startswith("Approved")] == ["Approved: looks right."]
+    assert "Every required approval is in." in notes
 
 
 def test_prod_needs_two_distinct_approvers_one_a_platform_admin(

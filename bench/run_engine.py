@@ -8,16 +8,19 @@ gunicorn, two Celery workers with concurrency 1 and the recovery process, all on
 What is measured, all with the local-sandbox blueprint (null provider, Terraform 1.0.3 offline):
 
 * Queue latency: Run.created_at (written in the transaction that queues the run, a few ms
-  before its commit, so the figure errs high) to the start of the run's `terraform init` process,
+  before its commit, so the figure errs high) to the start of the run's first Terraform process
+  (`plan` when the worker reuses its initialized-folder template of the version, else `init`),
   as recorded by the harness's TERRAFORM_BIN shim. 50 plan runs, one at a time on idle workers.
-  Also printed: the same figure taken from the "terraform init (...)" log note's created_at
+  Also printed: the same figure taken from the "terraform init ..." log note's created_at
   (set when LogSink flushes it; today the first cancel poll flushes it right after the process
   is spawned, so the two agree within a few ms) and the p50 of its parts: created ->
   enqueued_at (commit and broker send), enqueued_at -> started_at (broker delivery and claim),
   started_at -> Terraform start (log sink, run folder, tfvars and backend files).
 * Orchestration overhead: queue->finished of a plan run plus queue->finished of its apply run,
   divided by raw `terraform init`, `plan -out` and `apply plan` in a fresh folder holding the same
-  module and tfvars with a local backend. Same binary, CLI config and TF_PLUGIN_CACHE_DIR; rounds
+  module and tfvars with a local backend. Each environment is new, as in raw; its plan run reuses
+  the worker's initialized-folder template of the version (made by the warm-up) instead of init.
+  Same binary, CLI config and TF_PLUGIN_CACHE_DIR; rounds
   alternate which goes first; the ratio is of the medians. The portal's time is also split into
   time inside its Terraform processes (init, plan, show -json; apply, plus init when the apply
   lands on another worker than its plan) and
@@ -116,8 +119,8 @@ def _terraform_calls(times_file: Path, runs_dir: Path) -> dict[int, list[Terrafo
     return {run_id: sorted(found, key=lambda call: call.start) for run_id, found in calls.items()}
 
 
-def _init_start(calls: list[TerraformCall]) -> float:
-    return next(call.start for call in calls if call.command == "init")
+def _terraform_start(calls: list[TerraformCall]) -> float:
+    return calls[0].start
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float:
@@ -214,18 +217,18 @@ def measure_run_engine(
     calls = _terraform_calls(times_file, Path(settings.RUNS_WORK_DIR))
     notes = dict(
         RunLogLine.objects.filter(
-            run__in=latency_runs, stream="portal", message__startswith="terraform init ("
+            run__in=latency_runs, stream="portal", message__startswith="terraform init"
         ).values_list("run_id", "created_at")
     )
     latency, by_note, to_dispatch, to_claim, claim_to_tf = [], [], [], [], []
     for run in latency_runs:
         assert run.created_at is not None
-        latency.append(_init_start(calls[run.pk]) - run.created_at.timestamp())
+        latency.append(_terraform_start(calls[run.pk]) - run.created_at.timestamp())
         by_note.append(_seconds(notes[run.pk], run.created_at))
         to_dispatch.append(_seconds(run.enqueued_at, run.created_at))
         to_claim.append(_seconds(run.started_at, run.enqueued_at))
         assert run.started_at is not None
-        claim_to_tf.append(_init_start(calls[run.pk]) - run.started_at.timestamp())
+        claim_to_tf.append(_terraform_start(calls[run.pk]) - run.started_at.timestamp())
 
     # 2. Orchestration overhead: the portal's plan+apply against raw Terraform on the same module.
     progress(f"orchestration overhead: {overhead_rounds} rounds of portal plan+apply vs raw terraform")

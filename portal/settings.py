@@ -349,6 +349,11 @@ PLAN_MAX_AGE_S = float(os.environ.get("PLAN_MAX_AGE_S", str(24 * 3600)))
 POLICY_EVAL_BUDGET_MS = float(os.environ.get("POLICY_EVAL_BUDGET_MS", "2000"))
 POLICY_EVALUATORS = int(os.environ.get("POLICY_EVALUATORS", "2"))
 TF_PLUGIN_CACHE_DIR = os.environ.get("TF_PLUGIN_CACHE_DIR", str(DATA_DIR / "terraform" / "plugin-cache"))
+# Initialized-folder templates (workers.runner.initcache): a worker runs `terraform init` once per
+# blueprint version, then copies its result into each run folder. Off: init in every run.
+TERRAFORM_INIT_TEMPLATES = env_bool("TERRAFORM_INIT_TEMPLATES", True)
+# A template unused for this long is removed.
+TERRAFORM_INIT_TEMPLATE_MAX_AGE_S = float(os.environ.get("TERRAFORM_INIT_TEMPLATE_MAX_AGE_S", str(7 * 86400)))
 # Extra regular expressions whose matches are redacted from run logs (comma-separated).
 REDACT_PATTERNS = env_list("REDACT_PATTERNS", "")
 # Environment variables a worker passes on to Terraform/Packer for AWS runs (nothing else is).

@@ -174,16 +174,25 @@ def _cursor_decode(token: str, keyset: tuple[str, ...], model: Any) -> tuple[str
 
 def _after(keyset: tuple[str, ...], values: list[Any], *, forward: bool) -> Q:
     """Rows strictly after `values` in the `keyset` ordering (before them when not forward):
-    (a > x) OR (a = x AND b > y) OR ..., each comparison turned by the field's direction."""
+    (a > x) OR (a = x AND b > y) OR ..., each comparison turned by the field's direction.
+
+    The whole is ANDed with `a >= x`, which it implies: databases (SQLite among them) seek an
+    index on that plain range, where the OR alone makes them scan the index from its start."""
     condition = Q(pk__in=[])
     for i, key in enumerate(keyset):
         name = key.lstrip("-")
-        greater = key.startswith("-") != forward  # descending and forward: smaller values come next
-        step = Q(**{f"{name}__{'gt' if greater else 'lt'}": values[i]})
+        step = Q(**{f"{name}__{'gt' if _ascending(key, forward) else 'lt'}": values[i]})
         for earlier, value in zip(keyset[:i], values[:i], strict=False):
             step &= Q(**{earlier.lstrip("-"): value})
         condition |= step
-    return condition
+    leading = keyset[0].lstrip("-")
+    return Q(**{f"{leading}__{'gte' if _ascending(keyset[0], forward) else 'lte'}": values[0]}) & condition
+
+
+def _ascending(key: str, forward: bool) -> bool:
+    """Whether the rows after a cursor have greater values of `key` (descending and forward:
+    smaller values come next)."""
+    return key.startswith("-") != forward
 
 
 def _reverse(keyset: tuple[str, ...]) -> tuple[str, ...]:

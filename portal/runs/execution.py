@@ -33,12 +33,13 @@ from portal.runs.database import UNAVAILABLE, Backoff, with_retries
 from portal.runs.lifecycle import run_finished
 from portal.runs.models import Run, RunKind, RunLogLine, RunPlanData, RunStatus
 from portal.runs.services import run_claim
+from workers.runner.initcache import InitCache, binary_identity, init_key
 from workers.runner.logs import LogLine, mask_outputs
 from workers.runner.packer import packer_build
 from workers.runner.process import ProcessResult, RunnerError, minimal_env
 from workers.runner.redaction import DEFAULT_PATTERNS, Redactor
 from workers.runner.terraform import Terraform, changes_digest, summarize_plan
-from workers.runner.workdir import TFVARS_FILE, file_sha256, materialize, write_inputs
+from workers.runner.workdir import TFVARS_FILE, backend_env, file_sha256, materialize, write_inputs
 
 log = logging.getLogger(__name__)
 PLAN_FILE = "plan.tfplan"
@@ -205,13 +206,14 @@ def work_folder_write(
 ) -> tuple[Path, dict[str, Any], dict[str, str]]:
     """Copies the blueprint version's source into `workdir` and writes the tfvars, plus the state
     backend config unless `with_backend` is False (Terraform then keeps local state). Returns the
-    module folder, the variables and the backend settings. Runs use it; so does `make bench`
-    for its raw-Terraform baseline, which must see exactly the files a run sees."""
+    module folder, the variables and the environment variables that carry the http backend's
+    settings (credentials included; see workers.runner.workdir.backend_env). Runs use it; so does
+    `make bench` for its raw-Terraform baseline, which must see exactly the files a run sees."""
     module_dir = materialize(version.source_files, workdir) / version.entry_dir
     variables = _variables(environment, version, inputs, secret_inputs)
     backend_type, backend = backend_config(environment) if with_backend else ("http", None)
     write_inputs(workdir=module_dir, variables=variables, backend=backend, backend_type=backend_type)
-    return module_dir, variables, backend or {}
+    return module_dir, variables, backend_env(backend_type, backend)
 
 
 def _tool_env(workdir: Path, runtime: str) -> dict[str, str]:
@@ -276,15 +278,32 @@ class TerraformJob:
             secret_inputs=secret_inputs,
             workdir=workdir,
         )
+        self.version_label = str(version)
         secret_names = {f.name for f in version.fields if f.sensitive}
         secrets = [str(v) for k, v in variables.items() if k in secret_names and v]
-        secrets += [backend["password"]] if "password" in backend else []
+        secrets += [backend["TF_HTTP_PASSWORD"]] if "TF_HTTP_PASSWORD" in backend else []
         self.tf = Terraform(
             binary=settings.TERRAFORM_BIN,
             workdir=self.module_dir,
-            env=_tool_env(workdir, version.blueprint.runtime),
+            env={**_tool_env(workdir, version.blueprint.runtime), **backend},
             redactor=_redactor(secrets),
             **_process_options(sink, heartbeat),
+        )
+        # An initialized-folder template serves every environment of this version on this host
+        # when the backend's settings come from the environment (the http backend).
+        self.init_key = (
+            init_key(
+                files=version.source_files.items(),
+                entry_dir=version.entry_dir,
+                parts=(
+                    binary_identity(settings.TERRAFORM_BIN),
+                    _text_of(settings.TERRAFORM_CLI_CONFIG),
+                    settings.TF_PLUGIN_CACHE_DIR,
+                    "http",
+                ),
+            )
+            if settings.TERRAFORM_INIT_TEMPLATES and "TF_HTTP_ADDRESS" in backend
+            else None
         )
 
     # Set by run_execute: the plan run whose initialized folder this apply took over.
@@ -293,8 +312,32 @@ class TerraformJob:
     keep_initialized = False
 
     def init(self) -> None:
+        """`terraform init`, or a copy of this host's initialized folder of the same module
+        version (see workers.runner.initcache), which saves the init process."""
+        cache = _init_cache()
+        if self.init_key is not None and cache.restore(self.init_key, self.module_dir):
+            self.sink.note(
+                f"terraform init: reused this worker's initialized folder of {self.version_label} "
+                f"(template {self.init_key[:12]}…)."
+            )
+            return
         self.sink.note(f"terraform init ({settings.TERRAFORM_BIN})")
         _check(self.tf.init(), "terraform init", self.sink)
+        if self.init_key is not None:
+            cache.save(self.init_key, self.module_dir)
+
+
+def _init_cache() -> InitCache:
+    return InitCache(
+        Path(settings.RUNS_WORK_DIR) / "init-templates", max_age_s=settings.TERRAFORM_INIT_TEMPLATE_MAX_AGE_S
+    )
+
+
+def _text_of(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def execute_plan(job: TerraformJob) -> dict[str, Any]:
@@ -431,8 +474,8 @@ def initialized_folder_keep(run: Run, *, workdir: Path, module_dir: Path) -> Non
     cache, backend configured), so that its apply on this host needs no `terraform init`.
 
     The inputs and the plan file are removed first (the apply writes the approved plan file
-    from the database); `.terraform/` still holds the state backend settings, so the folder is
-    private to the worker's user. Kept folders older than PLAN_MAX_AGE_S (their plans can no
+    from the database); the folder is private to the worker's user all the same (an S3
+    backend's settings stay in `.terraform/`). Kept folders older than PLAN_MAX_AGE_S (their plans can no
     longer be applied) are removed here.
     """
     (module_dir / TFVARS_FILE).unlink(missing_ok=True)

@@ -31,6 +31,23 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
     # PEM private keys that arrive on one line (JSON-escaped newlines, or a single-line dump).
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
 )
+# Text one of which (case-folded) each default pattern's match must contain. A line holding none
+# of a pattern's hints cannot match it, so the pattern is not run on it: most log lines hold none,
+# and checking a few substrings costs far less than six regular expressions per line.
+PATTERN_HINTS: dict[str, tuple[str, ...]] = dict(
+    zip(
+        DEFAULT_PATTERNS,
+        (
+            ("akia", "asia"),
+            ("secret", "token"),
+            ("bearer",),
+            ("authorization",),
+            ("://",),
+            ("private key",),
+        ),
+        strict=True,
+    )
+)
 # Secrets shorter than this are not redacted: replacing "dev" or "1" everywhere would shred the
 # log while protecting nothing worth protecting.
 MIN_SECRET_LENGTH = 4
@@ -72,14 +89,18 @@ class Redactor:
         self._secrets: re.Pattern[str] | None = (
             re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
         )
-        self._patterns: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in patterns)
+        self._patterns: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+            (re.compile(p), PATTERN_HINTS.get(p, ())) for p in patterns
+        )
 
     def redact(self, text: str) -> str:
         """Returns ``text`` with every secret form and every pattern match replaced."""
         if self._secrets is not None:
             text = self._secrets.sub(REDACTED, text)
-        for pattern in self._patterns:
-            text = pattern.sub(_replace_match, text)
+        lowered = text.casefold()
+        for pattern, hints in self._patterns:
+            if not hints or any(hint in lowered for hint in hints):
+                text = pattern.sub(_replace_match, text)
         return text
 
     def redact_value(self, value: Any) -> Any:

@@ -1,7 +1,8 @@
 """Work folders: a fresh folder per run, with the module's files, its inputs and backend settings.
 
-Inputs and backend credentials go into 0600 files, never onto a command line (which any local
-user can read in /proc) and never pasted into HCL source (which would allow HCL injection).
+Inputs go into 0600 files, and backend credentials into 0600 files or the process environment,
+never onto a command line (which any local user can read in /proc) and never pasted into HCL
+source (which would allow HCL injection).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def prepare_workdir(
     workdir: Path,
     variables: Mapping[str, object],
     backend: Mapping[str, str] | None,
+    backend_type: str = "http",
 ) -> Path:
     """Copies a module into a fresh run directory and writes its inputs and backend config.
 
@@ -37,8 +39,7 @@ def prepare_workdir(
     or a plan file, and provider caches or state left in the source tree are never picked up.
     Inputs go to ``terraform.tfvars.json`` (JSON, so a value can never become HCL code). With a
     backend, ``portal_backend_override.tf`` replaces any backend the module declares with the
-    portal's http backend, and its settings (credentials included) go to ``backend.tfbackend``
-    for ``init -backend-config=``, so they never appear on a command line.
+    portal's (see :func:`write_inputs` for where its settings go).
     """
 
     def ignore(directory: str, names: list[str]) -> set[str]:
@@ -51,7 +52,7 @@ def prepare_workdir(
 
     workdir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(module_dir, workdir, ignore=ignore, dirs_exist_ok=True)
-    return write_inputs(workdir=workdir, variables=variables, backend=backend)
+    return write_inputs(workdir=workdir, variables=variables, backend=backend, backend_type=backend_type)
 
 
 def materialize(files: Mapping[str, str], root: Path) -> Path:
@@ -76,7 +77,11 @@ def write_inputs(
     backend_type: str = "http",
 ) -> Path:
     """Writes ``terraform.tfvars.json`` and the backend override/config into a module folder.
-    ``backend_type`` is the Terraform backend (``http`` for the portal's own, or ``s3``)."""
+    ``backend_type`` is the Terraform backend (``http`` for the portal's own, or ``s3``).
+
+    The http backend's settings are not written: they reach Terraform as environment variables
+    (:func:`backend_env`), so no credential lands on disk, in ``.terraform/`` or in the plan
+    file, and one initialized folder serves every environment (:mod:`.initcache`)."""
     if not re.fullmatch(r"[a-z0-9]+", backend_type):
         raise ValueError(f"invalid backend type: {backend_type!r}")
     write_private(workdir / TFVARS_FILE, json.dumps(dict(variables), indent=2, sort_keys=True) + "\n")
@@ -84,13 +89,24 @@ def write_inputs(
     config = workdir / BACKEND_CONFIG_FILE
     if backend is not None:
         override.write_text(f'terraform {{\n  backend "{backend_type}" {{}}\n}}\n')
-        lines = [f"{_hcl_key(key)} = {hcl_string(str(value))}\n" for key, value in backend.items()]
-        write_private(config, "".join(lines))
+        if backend_type == "http":
+            config.unlink(missing_ok=True)
+        else:
+            lines = [f"{_hcl_key(key)} = {hcl_string(str(value))}\n" for key, value in backend.items()]
+            write_private(config, "".join(lines))
     else:
         # A reused workdir must not keep a backend from an earlier run.
         override.unlink(missing_ok=True)
         config.unlink(missing_ok=True)
     return workdir
+
+
+def backend_env(backend_type: str, backend: Mapping[str, str] | None) -> dict[str, str]:
+    """The environment variables that carry the http backend's settings (``TF_HTTP_ADDRESS``,
+    ``TF_HTTP_PASSWORD``, ...); none for other backends, whose settings go to the config file."""
+    if backend is None or backend_type != "http":
+        return {}
+    return {f"TF_HTTP_{_hcl_key(key).upper()}": str(value) for key, value in backend.items()}
 
 
 def hcl_string(value: str) -> str:

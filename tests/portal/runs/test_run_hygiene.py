@@ -6,9 +6,13 @@ sleep, so /proc shows whether any of it survived."""
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import random
 import signal
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -145,3 +149,50 @@ def test_a_plan_on_host_a_is_applied_on_host_b_and_an_apply_on_the_plan_host_ski
         message__startswith=f"Reusing the folder terraform init prepared for plan run #{plan.pk}"
     ).exists()
     assert not (tmp_path / "b" / "runs" / "initialized" / f"plan-{plan.pk}").exists()  # taken
+
+
+def test_one_init_per_version_and_worker_serves_every_environment_and_writes_no_credential(
+    portal_url, celery_worker, make_environment, requester, settings
+):
+    from portal.core.crypto import decrypt_json
+    from portal.environments.services import environment_state_password
+    from portal.runs.models import RunPlanData
+
+    def init_notes(run) -> int:
+        return run.log_lines.filter(stream="portal", message__startswith="terraform init (").count()
+
+    first = make_environment(name="first", app_replicas=1)
+    second = make_environment(name="second", app_replicas=2)
+    plans = []
+    for environment in (first, second):
+        plans.append(wait_for_run(run_enqueue(kind=RunKind.PLAN, environment=environment, actor=requester)))
+        assert plans[-1].status == RunStatus.SUCCEEDED, log_tail(plans[-1])
+    # The worker's first plan of the version ran init and kept the result as a template; the
+    # second environment's plan copied it and ran no init process.
+    assert init_notes(plans[0]) == 1 and init_notes(plans[1]) == 0
+    assert plans[1].log_lines.filter(message__startswith="terraform init: reused this worker's").exists()
+    templates = list((Path(settings.RUNS_WORK_DIR) / "init-templates").iterdir())
+    assert len(templates) == 1, templates
+
+    for environment, plan in zip((first, second), plans, strict=True):
+        apply = wait_for_run(
+            run_enqueue(kind=RunKind.APPLY, environment=environment, actor=requester, plan_run=plan)
+        )
+        assert apply.status == RunStatus.SUCCEEDED, log_tail(apply)
+    # Each environment's state went to its own address: one app instance in the first, two in the second.
+    for environment, replicas in ((first, 1), (second, 2)):
+        state = json.loads(decrypt_json(environment.state_versions.latest("created_at").state))
+        apps = [r for r in state["resources"] if r["name"] == "app"]
+        assert len(apps[0]["instances"]) == replicas, apps
+
+    # The state credentials reached Terraform in its environment only: not in the stored plan
+    # files, not in the template, not in any folder the worker keeps.
+    passwords = [environment_state_password(e).encode() for e in (first, second)]
+    for data in RunPlanData.objects.filter(run__in=plans):
+        plan_file = base64.b64decode(decrypt_json(data.plan_file))
+        with zipfile.ZipFile(io.BytesIO(plan_file)) as archive:
+            contents = b"".join(archive.read(name) for name in archive.namelist())
+        assert b"tfplan" in b"".join(n.encode() for n in archive.namelist())
+        assert not any(p in contents for p in passwords)
+    kept = [p for p in Path(settings.RUNS_WORK_DIR).rglob("*") if p.is_file() and not p.is_symlink()]
+    assert kept and not any(p in path.read_bytes() for path in kept for p in passwords)

@@ -13,7 +13,7 @@ import pytest
 
 from tests.workers.runner.helpers import TERRAFORM, Lines, python, run
 from workers.runner.process import minimal_env
-from workers.runner.redaction import Redactor
+from workers.runner.redaction import DEFAULT_PATTERNS, PATTERN_HINTS, Redactor
 from workers.runner.terraform import Terraform
 from workers.runner.workdir import prepare_workdir
 
@@ -61,6 +61,31 @@ def test_redactor_default_patterns():
     assert "aws_secret_access_key = [REDACTED]" in redacted
     assert "postgres://portal:[REDACTED]@db.internal:5432/portal" in redacted
     assert "Bearer [REDACTED]" in redacted
+
+
+@pytest.mark.parametrize(
+    ("line", "leaked"),
+    [
+        ("key AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+        ('"SecretAccessKey": "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"', "wJalrXUtnFEMI"),
+        ("AWS_SESSION_TOKEN=FwoGZXIvYXdzEJr0123456789abcdef", "FwoGZXIvYXdzEJr"),
+        ("aws_ſecret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
+        ("BEARER eyJhbGciOiJIUzI1NiJ9.payload.sig", "eyJhbGciOiJIUzI1NiJ9"),
+        ("AUTHORIZATION: Basic cG9ydGFsOmh1bnRlcjI=", "cG9ydGFsOmh1bnRlcjI"),
+        ("HTTPS://portal:hunter2secret@db.internal/", "hunter2secret"),
+        ("-----BEGIN EC PRIVATE KEY-----MHcCAQEEI-----END EC PRIVATE KEY-----", "MHcCAQEEI"),
+    ],
+)
+def test_each_default_pattern_runs_on_a_line_of_its_own(line, leaked):
+    # The hint prefilter must let every pattern through on a line holding only its own match,
+    # in any letter case the pattern accepts.
+    assert leaked not in Redactor().redact(line)
+
+
+def test_an_operators_pattern_has_no_hint_and_always_runs():
+    redactor = Redactor(patterns=[*DEFAULT_PATTERNS, r"tenant-[0-9]{6}"])
+    assert redactor.redact("created tenant-123456 in eu") == "created [REDACTED] in eu"
+    assert set(PATTERN_HINTS) == set(DEFAULT_PATTERNS)
 
 
 def test_redactor_redact_value_keeps_json_structure():

@@ -7,6 +7,7 @@ import functools
 import json
 import stat
 import threading
+import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +20,7 @@ from workers.runner.logs import mask_outputs
 from workers.runner.process import minimal_env
 from workers.runner.redaction import Redactor
 from workers.runner.terraform import Terraform, summarize_plan
-from workers.runner.workdir import TFVARS_FILE, file_sha256, prepare_workdir
+from workers.runner.workdir import TFVARS_FILE, backend_env, file_sha256, prepare_workdir
 
 
 def test_summarize_plan_counts_replace_as_add_and_destroy():
@@ -79,7 +80,7 @@ def sandbox_terraform(
     return Terraform(
         binary=str(TERRAFORM),
         workdir=workdir,
-        env=minimal_env(home=tmp_path / "home", cli_config=cli_config),
+        env=minimal_env(home=tmp_path / "home", cli_config=cli_config, extra=backend_env("http", backend)),
         redactor=Redactor([API_TOKEN, *(backend or {}).values()]),
         on_line=lines,
         timeout_s=60,
@@ -224,7 +225,9 @@ def state_server() -> Iterator[str]:
 
 @needs_terraform
 @pytest.mark.integration
-def test_http_backend_credentials_come_from_the_backend_file(tmp_path, terraform_cli_config, state_server):
+def test_http_backend_credentials_reach_terraform_in_its_environment_only(
+    tmp_path, terraform_cli_config, state_server
+):
     lines = Lines()
     backend = {
         "address": state_server,
@@ -245,3 +248,11 @@ def test_http_backend_credentials_come_from_the_backend_file(tmp_path, terraform
     assert StateServer.locked is False  # apply released its lock
     assert not [h for h in StateServer.auth_headers if not h.startswith("Basic ")]
     assert 'pa"ss${word}' not in lines.text()
+    # Neither the run folder (.terraform/ included) nor the saved plan file (a zip) holds it.
+    forms = [b'pa"ss${word}', b'pa\\"ss${word}']
+    files = [p for p in tf.workdir.rglob("*") if p.is_file() and not p.is_symlink()]
+    contents = [p.read_bytes() for p in files if p.name != "plan.tfplan"]
+    with zipfile.ZipFile(tf.workdir / "plan.tfplan") as archive:
+        contents += [archive.read(name) for name in archive.namelist()]
+    assert any(b"tfplan" in c or b"address" in c for c in contents)
+    assert not [form for form in forms for c in contents if form in c]

@@ -9,6 +9,7 @@ from workers.runner.workdir import (
     BACKEND_CONFIG_FILE,
     BACKEND_OVERRIDE_FILE,
     TFVARS_FILE,
+    backend_env,
     file_sha256,
     hcl_string,
     prepare_workdir,
@@ -35,7 +36,8 @@ def test_prepare_workdir_copies_module_and_writes_private_inputs(tmp_path):
         module_dir=module,
         workdir=workdir,
         variables={"greeting": 'say "hi" ${oops}', "replicas": 2},
-        backend={"address": "https://portal/state/1", "password": 'pa"ss${x}'},
+        backend={"bucket": "state", "key": 'k"ey${x}'},
+        backend_type="s3",
     )
 
     assert sorted(p.relative_to(workdir).as_posix() for p in workdir.rglob("*")) == sorted(
@@ -45,10 +47,20 @@ def test_prepare_workdir_copies_module_and_writes_private_inputs(tmp_path):
     assert stat.S_IMODE(tfvars.stat().st_mode) == 0o600
     assert json.loads(tfvars.read_text()) == {"greeting": 'say "hi" ${oops}', "replicas": 2}
     assert stat.S_IMODE((workdir / BACKEND_CONFIG_FILE).stat().st_mode) == 0o600
+    assert (workdir / BACKEND_OVERRIDE_FILE).read_text() == 'terraform {\n  backend "s3" {}\n}\n'
+    assert (workdir / BACKEND_CONFIG_FILE).read_text() == 'bucket = "state"\nkey = "k\\"ey$${x}"\n'
+
+    # The http backend's settings, credentials included, go to the environment, never to disk.
+    http = {"address": "https://portal/state/1", "password": 'pa"ss${x}'}
+    prepare_workdir(module_dir=module, workdir=workdir, variables={}, backend=http)
     assert (workdir / BACKEND_OVERRIDE_FILE).read_text() == 'terraform {\n  backend "http" {}\n}\n'
-    assert (workdir / BACKEND_CONFIG_FILE).read_text() == (
-        'address = "https://portal/state/1"\npassword = "pa\\"ss$${x}"\n'
-    )
+    assert not (workdir / BACKEND_CONFIG_FILE).exists()
+    assert not any('pa"ss' in p.read_text() for p in workdir.rglob("*") if p.is_file())
+    assert backend_env("http", http) == {
+        "TF_HTTP_ADDRESS": "https://portal/state/1",
+        "TF_HTTP_PASSWORD": 'pa"ss${x}',
+    }
+    assert backend_env("s3", {"bucket": "state"}) == {}
 
     prepare_workdir(module_dir=module, workdir=workdir, variables={}, backend=None)
     assert not (workdir / BACKEND_CONFIG_FILE).exists()

@@ -6,15 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from portal.accounts.selectors import user_memberships
-from portal.core.permissions import LOADED_MEMBERSHIPS, holds_platform_admin
+from portal.core.permissions import holds_platform_admin, loaded_memberships
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
-    memberships = list(user_memberships(request.user))
-    if request.user.is_authenticated:
-        # The rules the page's template asks ({% test_rule %}) read these instead of the database.
-        setattr(request.user, LOADED_MEMBERSHIPS, memberships)
+    # Read once per request (or reused from the view's own permission checks); the rules the
+    # page's template asks ({% test_rule %}) read these instead of the database.
+    memberships = loaded_memberships(request.user)
     return {
         "memberships": memberships,
         "is_platform_admin": holds_platform_admin(memberships),

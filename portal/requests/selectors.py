@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from portal.accounts.selectors import AnyUser
 from portal.core.permissions import approvable_requests, visible_team_ids
-from portal.requests.models import EnvironmentRequest, RequestState
+from portal.requests.models import Approval, EnvironmentRequest, RequestState
 from portal.runs.models import Run, RunKind
 
 
@@ -26,7 +26,7 @@ def approval_queue(*, user: AnyUser) -> QuerySet[EnvironmentRequest]:
     waiting = EnvironmentRequest.objects.filter(state=RequestState.AWAITING_APPROVAL)
     return (
         approvable_requests(user, waiting)
-        .exclude(approvals__approver=user, approvals__voided_at__isnull=True)
+        .exclude(Exists(Approval.objects.filter(request=OuterRef("pk"), approver=user, voided_at=None)))
         .select_related("team", "requester", "blueprint_version__blueprint", "plan_run")
         .order_by("awaiting_since", "id")
     )

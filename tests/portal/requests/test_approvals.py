@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from portal.audit.models import AuditEvent
 from portal.requests.models import Approval, EnvironmentRequest, RequestState
+from portal.requests.selectors import approval_queue
 from portal.requests.services import approval_grant, approval_reject, request_plan_ready, requests_expire
 from portal.runs.models import Run, RunKind, RunPlanData
 from tests.factories import MembershipFactory, PlanRunFactory, TeamFactory
@@ -105,6 +106,29 @@ def test_a_changed_plan_voids_approvals_and_an_identical_one_keeps_them(
     first.refresh_from_db()
     assert first.voided_at is not None and "differs" in first.void_reason
     assert AuditEvent.objects.filter(action="approval.voided").exists()
+
+
+def test_an_approver_whose_approval_a_changed_plan_voided_sees_the_request_again(
+    awaiting, approver, second_approver
+):
+    request = awaiting(tier="prod")
+    approval_grant(request=request, approver=approver)
+    assert not approval_queue(user=approver).filter(pk=request.pk).exists()  # decided already
+    request.state = RequestState.PLANNING
+    request.save()
+    with transaction.atomic():
+        changed = PlanRunFactory(environment=request.environment, request=request, changes_sha256="new")
+        request_plan_ready(
+            request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk), plan_run=changed
+        )
+    request.refresh_from_db()
+    approval_grant(request=request, approver=second_approver)  # someone else signs the new plan
+    request.refresh_from_db()
+    assert request.state == RequestState.AWAITING_APPROVAL, "prod needs more than one approval"
+
+    # The first approver's decision was on the old plan: the new one waits for them again.
+    assert approval_queue(user=approver).filter(pk=request.pk).exists()
+    assert not approval_queue(user=second_approver).filter(pk=request.pk).exists()
 
 
 def test_break_glass_lets_an_admin_approve_alone_and_is_recorded(awaiting, platform_admin, approver):

@@ -4,6 +4,7 @@ aggregate. Each list links to its full page with the same filters (the lists' Fi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -13,9 +14,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.accounts.selectors import AnyUser, user_teams
+from portal.accounts.selectors import AnyUser
 from portal.core.lists import BLUEPRINT_VERSION_BLOBS, ENVIRONMENT_BLOBS, REQUEST_BLOBS, RUN_BLOBS
-from portal.costs.selectors import teams_spend
 from portal.environments.models import DriftStatus, Environment, EnvironmentStatus
 from portal.environments.selectors import (
     STALE_LOCK_AGE,
@@ -79,11 +79,13 @@ def requester_home(user: AnyUser) -> dict[str, Any]:
     }
 
 
-def estate_counts(user: AnyUser) -> dict[str, Any]:
-    """A platform admin's view of the whole estate, in four queries. Budgets count committed
-    spend as the home page's budget table does (costs.selectors.teams_spend: actual where known)."""
+def estate_counts(spend: Sequence[Any]) -> dict[str, Any]:
+    """A platform admin's view of the whole estate, in two queries. Budgets are the teams of
+    `spend`, the home page's budget table (costs.selectors.teams_spend: committed spend, actual
+    where known), at BUDGET_WARNING of their budget or more. Only queued, running and failed runs
+    are read (the status index finds them), not the whole run history."""
     now = timezone.now()
-    runs = Run.objects.aggregate(
+    runs = Run.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED]).aggregate(
         stuck=Count("pk", filter=stuck_runs_q(now=now)),
         failed=Count("pk", filter=Q(status=RunStatus.FAILED)),
     )
@@ -99,8 +101,9 @@ def estate_counts(user: AnyUser) -> dict[str, Any]:
             "committed": row.committed,
             "used_percent": round(row.committed / row.team.monthly_budget_usd * 100),
         }
-        for row in teams_spend(teams=user_teams(user).filter(monthly_budget_usd__gt=0).order_by("name"))
-        if row.committed >= row.team.monthly_budget_usd * BUDGET_WARNING
+        for row in spend
+        if (row.team.monthly_budget_usd or 0) > 0
+        and row.committed >= row.team.monthly_budget_usd * BUDGET_WARNING
     ]
     return {
         "counts": [

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.accounts.selectors import user_is_platform_admin, user_memberships, user_teams
+from portal.accounts.selectors import user_is_platform_admin, user_teams
 from portal.audit.services import client_ip
-from portal.core.permissions import can_download_evidence, holds_platform_admin
+from portal.core.permissions import can_download_evidence, holds_platform_admin, loaded_memberships
 from portal.core.roles import Role
 from portal.costs.selectors import teams_spend
 from portal.environments.models import Environment
@@ -49,13 +49,13 @@ def home(request: HttpRequest) -> HttpResponse:
     monthly spend (actual where known)."""
     user = request.user
     teams = teams_spend(teams=user_teams(user).order_by("name"))
-    memberships = list(user_memberships(user))
+    memberships = loaded_memberships(user)
     may_approve = any(m.role in APPROVING_ROLES or m.budget_approver for m in memberships)
     context: dict[str, Any] = {"teams": teams, "may_approve": may_approve, **requester_home(user)}
     if may_approve:
         context["approvals"] = approvals_waiting(user)
     if holds_platform_admin(memberships):
-        context["estate"] = estate_counts(user)
+        context["estate"] = estate_counts(teams)
     return render(request, "web/home.html", context)
 
 

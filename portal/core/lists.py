@@ -99,10 +99,11 @@ def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> Page:
     The page's rows are found by primary key first, and only those rows are then read with their
     joins (`WHERE id IN (SELECT id ... ORDER BY ... LIMIT n OFFSET m)`): the sort and the offset
     walk an index instead of joining and reading every skipped row. Same rows, same order."""
-    page = Paginator(queryset.values("pk"), per_page(request.GET.get("per_page"))).get_page(
+    page = Paginator(queryset.values_list("pk", flat=True), per_page(request.GET.get("per_page"))).get_page(
         request.GET.get("page")
     )
-    page.object_list = queryset.filter(pk__in=page.object_list)
+    keys = list(page.object_list)  # a list, not a subquery: see _rows
+    page.object_list = queryset.filter(pk__in=keys) if keys else queryset.none()
     return page
 
 
@@ -201,9 +202,11 @@ def _reverse(keyset: tuple[str, ...]) -> tuple[str, ...]:
 
 def _rows(queryset: QuerySet[Any], where: Q, ordering: tuple[str, ...], limit: int) -> list[Any]:
     """The first `limit` rows of `queryset` matching `where` in `ordering`: their primary keys
-    first (an index walk), then those rows alone with their joins."""
-    keys = queryset.filter(where).order_by(*ordering).values("pk")[:limit]
-    return list(queryset.filter(pk__in=keys).order_by(*ordering))
+    first (an index walk), then those rows alone with their joins. The keys are read as a list
+    of their own: nested as a subquery, the planner may apply the scope's filter again to the
+    whole table before it narrows to the keys (PostgreSQL did, at 100,000 runs)."""
+    keys = list(queryset.filter(where).order_by(*ordering).values_list("pk", flat=True)[:limit])
+    return list(queryset.filter(pk__in=keys).order_by(*ordering)) if keys else []
 
 
 def keyset_paginate(request: HttpRequest, queryset: QuerySet[Any], keyset: tuple[str, ...]) -> KeysetPage:

@@ -103,7 +103,7 @@ def paginate(request: HttpRequest, queryset: QuerySet[Any]) -> Page:
         request.GET.get("page")
     )
     keys = list(page.object_list)  # a list, not a subquery: see _rows
-    page.object_list = queryset.filter(pk__in=keys) if keys else queryset.none()
+    page.object_list = _by_keys(queryset, keys) if keys else queryset.none()
     return page
 
 
@@ -206,7 +206,26 @@ def _rows(queryset: QuerySet[Any], where: Q, ordering: tuple[str, ...], limit: i
     of their own: nested as a subquery, the planner may apply the scope's filter again to the
     whole table before it narrows to the keys (PostgreSQL did, at 100,000 runs)."""
     keys = list(queryset.filter(where).order_by(*ordering).values_list("pk", flat=True)[:limit])
-    return list(queryset.filter(pk__in=keys).order_by(*ordering)) if keys else []
+    return list(_by_keys(queryset, keys).order_by(*ordering)) if keys else []
+
+
+def _by_keys(queryset: QuerySet[Any], keys: list[Any]) -> QuerySet[Any]:
+    """The rows of `queryset` with these primary keys, which were chosen under its filters.
+
+    Without annotations (which may depend on the filters' joins), the rows are read by key alone,
+    with the same joins, deferred columns and prefetches but not the filters again: SQLite
+    otherwise walks a scope's OR (the runs a requester sees: their teams' environments, or none)
+    across every matching row instead of reading 100 rows by key."""
+    if queryset.query.annotations or queryset.query.extra:
+        return queryset.filter(pk__in=keys)
+    rows = queryset.model._default_manager.filter(pk__in=keys)
+    rows.query.select_related = queryset.query.select_related
+    rows.query.deferred_loading = queryset.query.deferred_loading
+    rows.query.order_by, rows.query.default_ordering = (
+        queryset.query.order_by,
+        queryset.query.default_ordering,
+    )
+    return rows.prefetch_related(*queryset._prefetch_related_lookups)
 
 
 def keyset_paginate(request: HttpRequest, queryset: QuerySet[Any], keyset: tuple[str, ...]) -> KeysetPage:

@@ -77,32 +77,32 @@ def test_prod_needs_two_distinct_approvers_one_a_platform_admin(
     assert request.state == RequestState.APPLYING
 
 
+def replanned(request, **plan):
+    """Plans `request` again (a PlanRunFactory run with `plan`'s fields) and hands the new plan
+    to request_plan_ready, as a finished plan run does; returns that run."""
+    request.refresh_from_db()
+    request.state = RequestState.PLANNING
+    request.save()
+    with transaction.atomic():
+        run = PlanRunFactory(environment=request.environment, request=request, **plan)
+        request_plan_ready(
+            request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk), plan_run=run
+        )
+    request.refresh_from_db()
+    return run
+
+
 def test_a_changed_plan_voids_approvals_and_an_identical_one_keeps_them(
     awaiting, approver, second_approver, platform_admin
 ):
     request = awaiting(tier="prod")
     approval_grant(request=request, approver=approver)
     first = Approval.objects.get()
-    request.state = RequestState.PLANNING
-    request.save()
-    with transaction.atomic():
-        same = PlanRunFactory(
-            environment=request.environment, request=request, changes_sha256="changes-1", plan_sha256="f" * 64
-        )
-        request_plan_ready(
-            request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk), plan_run=same
-        )
+    same = replanned(request, changes_sha256="changes-1", plan_sha256="f" * 64)
     first.refresh_from_db()
     assert first.voided_at is None and first.plan_run == same and first.plan_sha256 == "f" * 64
 
-    request.refresh_from_db()
-    request.state = RequestState.PLANNING
-    request.save()
-    with transaction.atomic():
-        changed = PlanRunFactory(environment=request.environment, request=request, changes_sha256="changes-2")
-        request_plan_ready(
-            request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk), plan_run=changed
-        )
+    replanned(request, changes_sha256="changes-2")
     first.refresh_from_db()
     assert first.voided_at is not None and "differs" in first.void_reason
     assert AuditEvent.objects.filter(action="approval.voided").exists()
@@ -114,14 +114,7 @@ def test_an_approver_whose_approval_a_changed_plan_voided_sees_the_request_again
     request = awaiting(tier="prod")
     approval_grant(request=request, approver=approver)
     assert not approval_queue(user=approver).filter(pk=request.pk).exists()  # decided already
-    request.state = RequestState.PLANNING
-    request.save()
-    with transaction.atomic():
-        changed = PlanRunFactory(environment=request.environment, request=request, changes_sha256="new")
-        request_plan_ready(
-            request=EnvironmentRequest.objects.select_for_update().get(pk=request.pk), plan_run=changed
-        )
-    request.refresh_from_db()
+    replanned(request, changes_sha256="new")
     approval_grant(request=request, approver=second_approver)  # someone else signs the new plan
     request.refresh_from_db()
     assert request.state == RequestState.AWAITING_APPROVAL, "prod needs more than one approval"

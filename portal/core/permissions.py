@@ -48,12 +48,11 @@ LOADED_MEMBERSHIPS = "_portal_memberships"
 def loaded_memberships(user: Any) -> list[Any]:
     """The signed-in user's memberships (with their teams), read once per request and kept on the
     user object for the page header and every rule after it."""
-    loaded = getattr(user, LOADED_MEMBERSHIPS, None)
-    if loaded is None:
-        loaded = list(user.memberships.select_related("team")) if _signed_in(user) else []
-        if _signed_in(user):
-            setattr(user, LOADED_MEMBERSHIPS, loaded)
-    return list(loaded)
+    if not _signed_in(user):
+        return []
+    if getattr(user, LOADED_MEMBERSHIPS, None) is None:
+        setattr(user, LOADED_MEMBERSHIPS, list(user.memberships.select_related("team")))
+    return list(getattr(user, LOADED_MEMBERSHIPS))
 
 
 def holds_platform_admin(memberships: Iterable[Any]) -> bool:
@@ -79,8 +78,9 @@ def _team_id(obj: Any) -> int | None:
 def approver_membership_q(team_id: Any) -> Q:
     """Memberships that let their user decide on a request of team `team_id`: a platform admin's
     (of any team), or an approver's or budget approver's in that team. `team_id` may be an
-    OuterRef. Every "may approve" question (the service check, the approval queue, whom to
-    notify) is answered from this one filter."""
+    OuterRef. Every "may approve" question (the service check, whom to notify) is answered from
+    this one filter; the approval queue applies the same rule to memberships already loaded
+    (approvable_requests), and a change here must be made there too."""
     return Q(role=Role.PLATFORM_ADMIN) | (
         Q(team_id=team_id) & (Q(role=Role.APPROVER) | Q(budget_approver=True))
     )

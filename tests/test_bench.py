@@ -61,3 +61,12 @@ def test_the_dr_estate_benchmark_reports_its_figures(sandbox):
     assert 0 < figures["dr.estate_page_p50_ms"] <= figures["dr.estate_page_p95_ms"]
     assert 5 <= figures["dr.estate_page_queries"] <= 15
     assert not Drill.objects.exists()  # rolled back
+
+
+def test_pages_compared_with_each_other_are_timed_in_turn():
+    from bench.timing import timed_in_turn
+
+    calls: list[str] = []
+    samples = timed_in_turn([lambda: calls.append("page1"), lambda: calls.append("page50")], 3)
+    assert calls == ["page1", "page50"] * 3
+    assert [len(own) for own in samples] == [3, 3] and all(ms >= 0 for own in samples for ms in own)

@@ -107,15 +107,31 @@ class Redactor:
         """Redacts every string inside a parsed JSON value, keeping its structure intact.
 
         Used for plan and output JSON: redacting the serialized text could corrupt the JSON if a
-        pattern ever matched across a quote, while walking the parsed value cannot.
+        pattern ever matched across a quote, while walking the parsed value cannot. A list or
+        object whose JSON text holds nothing redact() could replace is returned unwalked: a plan
+        of 100 resources holds thousands of strings, and few of them are anywhere near a secret.
         """
         if isinstance(value, str):
             return self.redact(value)
+        if isinstance(value, list | dict) and not self._may_hold_secret(
+            json.dumps(value, ensure_ascii=False, default=str)
+        ):
+            return value
         if isinstance(value, list):
             return [self.redact_value(v) for v in value]
         if isinstance(value, dict):
             return {self.redact(str(k)): self.redact_value(v) for k, v in value.items()}
         return value
+
+    def _may_hold_secret(self, text: str) -> bool:
+        """Whether some string inside this JSON text may hold what redact() replaces. Sound, not
+        exact: JSON escapes character by character, so a secret inside a string shows in the text
+        in its JSON-escaped form (one of the secret's forms), and no pattern hint holds a
+        character JSON escapes. A match across two strings only costs a walk."""
+        if self._secrets is not None and self._secrets.search(text):
+            return True
+        lowered = text.casefold()
+        return any(not hints or any(hint in lowered for hint in hints) for _, hints in self._patterns)
 
 
 def _secret_forms(secret: str) -> set[str]:

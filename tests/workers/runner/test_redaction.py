@@ -98,6 +98,23 @@ def test_redactor_redact_value_keeps_json_structure():
     }
 
 
+def test_redact_value_walks_only_what_may_hold_a_secret_and_misses_nothing():
+    secret = 'pa"ss\\word\nline-two é'  # JSON escapes its quote, backslash and newline
+    redactor = Redactor([secret])
+    resources = [{"address": f"null_resource.r{i}", "values": {"triggers": {"n": str(i)}}} for i in range(50)]
+    clean = {"resource_changes": resources}
+    assert redactor.redact_value(clean) is clean  # nothing to replace: returned unwalked
+    leaky = {
+        "resource_changes": resources,
+        "deep": [{"a": [{"b": f"x{secret}y"}]}, {"key": "AKIAABCDEFGHIJKLMNOP"}],
+        f"k-{secret}": 1,
+    }
+    redacted = redactor.redact_value(leaky)
+    assert redacted["deep"] == [{"a": [{"b": "x[REDACTED]y"}]}, {"key": "[REDACTED]"}]
+    assert redacted["k-[REDACTED]"] == 1 and redacted["resource_changes"] == resources
+    assert secret not in json.dumps(redacted, ensure_ascii=False) and secret not in str(redacted)
+
+
 def private_key_pem() -> str:
     """A real RSA private key in PEM, freshly made: 28 lines of 64 base64 characters between the
     armour lines."""

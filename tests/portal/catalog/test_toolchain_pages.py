@@ -4,6 +4,7 @@ the refused submit, the failure sentence on the run page) and the page glitches 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from io import StringIO
 
@@ -308,3 +309,5 @@ def test_the_approvals_still_needed_are_counted_in_good_english():
     assert two.needs == ["1 more approval from the team's approvers (2 distinct people in all)"]
     none = evaluate(PolicySpec(name="two", tier="prod", required_approvals=2), facts, [])
     assert none.needs == ["2 more approvals from the team's approvers (2 distinct people in all)"]
+    routed = evaluate(PolicySpec(name="one", tier="staging"), replace(facts, routed_to_admins=True), [])
+    assert routed.needs == ["1 more approval from the platform admins (routed to them)"]

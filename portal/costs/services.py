@@ -146,11 +146,12 @@ def request_plan_cost(*, request: Any, plan_run: Any, committed: Decimal) -> Pla
     delta = (monthly - current) if monthly is not None else None
     budget = request.team.monthly_budget_usd
     over_budget = bool(budget) and (delta is None or committed + delta > budget)
-    label = (
-        f"${monthly:,.2f}/month ({'+' if delta >= 0 else '-'}${abs(delta):,.2f}/month)"
-        if monthly is not None
-        else f"cost incomplete: {result.coverage}"
-    )
+    if monthly is None:
+        label = f"cost incomplete: {result.coverage}"
+    elif delta:
+        label = f"${monthly:,.2f}/month ({'+' if delta > 0 else '-'}${abs(delta):,.2f}/month)"
+    else:
+        label = f"${monthly:,.2f}/month (no change)"
     return PlanCost(
         monthly=monthly, delta=delta, over_budget=over_budget, label=label, estimate=result.to_dict()
     )

@@ -59,6 +59,7 @@ class RequestFacts:
     tier: str
     monthly_cost_usd: Decimal | None  # None: the estimate could not price everything
     over_budget: bool
+    routed_to_admins: bool = False  # nobody in the team besides the requester could decide
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,11 @@ def evaluate(policy: PolicySpec, facts: RequestFacts, approvals: list[ApprovalFa
     required = max(policy.required_approvals, 1)
     if len(eligible) < required:
         missing = required - len(eligible)
+        deciders = (
+            "the platform admins (routed to them)" if facts.routed_to_admins else "the team's approvers"
+        )
         needs.append(
-            f"{missing} more approval{'s' if missing != 1 else ''} from the team's approvers"
+            f"{missing} more approval{'s' if missing != 1 else ''} from {deciders}"
             + (f" ({required} distinct people in all)" if required > 1 else "")
         )
     if policy.require_platform_admin and not any(a.is_platform_admin for a in eligible):

@@ -436,6 +436,7 @@ def request_decision(request: EnvironmentRequest) -> Decision:
         tier=request.tier,
         monthly_cost_usd=request.monthly_cost_usd,
         over_budget=request.over_budget,
+        routed_to_admins=request.routed_to_admins,
     )
     approvals = [
         _approval_fact(request, a)

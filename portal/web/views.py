@@ -16,7 +16,7 @@ from portal.audit.services import client_ip
 from portal.core.permissions import can_download_evidence, holds_platform_admin, loaded_memberships
 from portal.core.roles import Role
 from portal.costs.selectors import teams_spend
-from portal.environments.models import Environment
+from portal.environments.selectors import environment_list
 from portal.requests.evidence import evidence_pack_build
 from portal.web.health import health_report, public_report
 from portal.web.home import approvals_waiting, estate_counts, requester_home
@@ -61,10 +61,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def environment_evidence(request: HttpRequest, pk: int) -> FileResponse:
-    """The environment's evidence pack (a zip), built in a temporary file and streamed."""
-    environment = get_object_or_404(
-        Environment.objects.select_related("team", "owner", "blueprint_version__blueprint"), pk=pk
-    )
+    """The environment's evidence pack (a zip), built in a temporary file and streamed. Looked up
+    within what the user may see: another team's environment is "not found", as on its page."""
+    environment = get_object_or_404(environment_list(user=request.user), pk=pk)
     if not can_download_evidence(request.user, environment):
         raise PermissionDenied("Only the team's members and platform admins may download its evidence pack.")
     file = evidence_pack_build(environment=environment, actor=request.user, ip=client_ip(request))

@@ -248,7 +248,7 @@ CASES = {
         "requester",
         200,
         "outsider",
-        403,
+        404,
     ),
     "upgrade-index": Case(
         "get", lambda w: reverse("requests:upgrades"), "platform_admin", 200, "requester", 403

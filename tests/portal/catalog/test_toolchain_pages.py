@@ -4,6 +4,7 @@ the refused submit, the failure sentence on the run page) and the page glitches 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from io import StringIO
 
@@ -22,6 +23,7 @@ from portal.environments.models import Environment, EnvironmentStatus
 from portal.requests.models import RequestState
 from portal.requests.policy import ApprovalFact, PolicySpec, RequestFacts, evaluate
 from portal.requests.services import environment_request_create, environment_request_submit
+from portal.runs.jobs import environments_drift_schedule
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
 from tests.factories import EnvironmentFactory
 from workers.tasks import toolchain_refresh
@@ -308,3 +310,13 @@ def test_the_approvals_still_needed_are_counted_in_good_english():
     assert two.needs == ["1 more approval from the team's approvers (2 distinct people in all)"]
     none = evaluate(PolicySpec(name="two", tier="prod", required_approvals=2), facts, [])
     assert none.needs == ["2 more approvals from the team's approvers (2 distinct people in all)"]
+    routed = evaluate(PolicySpec(name="one", tier="staging"), replace(facts, routed_to_admins=True), [])
+    assert routed.needs == ["1 more approval from the platform admins (routed to them)"]
+
+
+def test_scheduled_drift_checks_skip_environments_that_cannot_run_here(catalog, sandbox, team, requester):
+    aurora = EnvironmentFactory(team=team, owner=requester, blueprint_version=catalog["lambda-aurora"])
+    local = EnvironmentFactory(team=team, owner=requester, blueprint_version=sandbox)
+    assert environments_drift_schedule() == 1  # every hour it would only fail, with nothing drifted
+    assert [run.environment for run in Run.objects.filter(kind=RunKind.DRIFT)] == [local]
+    assert not Run.objects.filter(environment=aurora).exists()

@@ -16,6 +16,7 @@ from portal.requests.services import (
     approval_grant,
     environment_destroy_request,
     environment_request_submit,
+    request_decision,
     request_plan_ready,
 )
 from portal.runs.models import Run, RunStatus
@@ -92,6 +93,7 @@ def test_a_request_no_team_member_can_approve_goes_to_the_platform_admins(
 
     request = _plan_ready(request)
     assert request.state == RequestState.AWAITING_APPROVAL
+    assert request_decision(request).needs == ["1 more approval from the platform admins (routed to them)"]
     assert platform_admin.email in approver_emails(request)
     assert approval_queue(user=platform_admin).filter(pk=request.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):

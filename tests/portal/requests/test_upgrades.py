@@ -173,9 +173,10 @@ def test_upgrade_sandbox_1_0_0_to_1_1_0_with_real_terraform(
     assert wait_for_run(Run.objects.get(request=update, kind=RunKind.PLAN)).status == "succeeded"
     update.refresh_from_db()
     assert update.state == RequestState.AWAITING_APPROVAL  # staging: the normal approval
-    assert update.cost_delta_usd is not None
+    assert update.cost_delta_usd == 0  # the sandbox's null resources cost nothing
     review = client.get(reverse("requests:detail", args=[update.pk])).content.decode()
     assert "null_resource.healthcheck" in review
+    assert "no change in monthly cost" in review and "+$0.00" not in review
     approve(update)
     environment.refresh_from_db()
     assert environment.blueprint_version == sandbox

@@ -122,6 +122,7 @@ def test_each_download_is_audited(client, requester, evidence_env):
 
 def test_only_the_team_and_platform_admins_may_download(client, outsider, platform_admin, evidence_env):
     client.force_login(outsider)
-    assert client.get(reverse("environments:evidence", args=[evidence_env.pk])).status_code == 403
+    # not found, as on the environment's page: a 403 would tell another team that it exists
+    assert client.get(reverse("environments:evidence", args=[evidence_env.pk])).status_code == 404
     assert not AuditEvent.objects.filter(action="evidence.downloaded").exists()
     _download(client, platform_admin, evidence_env)

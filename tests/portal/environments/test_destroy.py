@@ -123,5 +123,6 @@ def test_a_completed_destroy_is_announced_and_shown_as_destroyed(
     assert 'data-testid="destroyed"' in html and f'href="{reverse("runs:detail", args=[run.pk])}"' in html
     assert f"serial {final.serial}" in html and "kept" in html
     assert "No outputs: the environment is destroyed." in html
+    assert 'data-testid="destroyed-cost">$0.00' in html  # a destroyed environment costs nothing
     assert "<th>Expires</th>" not in html and "http://shop" not in html
     assert reverse("requests:destroy", args=[live.pk]) not in html

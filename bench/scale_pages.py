@@ -46,7 +46,9 @@ LISTS = {
     "images": "/runs/images/",
     "audit": "/audit/",
     "approvals": "/requests/approvals/",
+    "dr": "/dr/",  # the estate DR page: every active environment with its drill status
 }
+ADMIN_ONLY = {"audit", "dr"}  # a requester is refused these pages
 USERS = {"admin": ADMIN, "requester": REQUESTER}
 NEXT_LINK = re.compile(r'<a href="([^"]*)" rel="next"')
 PAGE_NUMBER = re.compile(r"Page (\d+)")
@@ -190,8 +192,8 @@ def _pages(client: Any, user: str) -> list[tuple[str, str]]:
     assert environment is not None and waiting is not None and run is not None
     pages: list[tuple[str, str]] = [("home", "/")]
     for name, url in LISTS.items():
-        if name == "audit" and user != "admin":
-            continue  # platform admins only
+        if name in ADMIN_ONLY and user != "admin":
+            continue
         for size in (50, 100):
             first = f"{url}?per_page={size}"
             pages.append((f"{name}.page1x{size}", first))

@@ -179,6 +179,10 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Said after a submit that routed the request to the admins (services.request_route_approvers).
+ROUTED_NOTE = "Nobody else in the team may approve it, so it goes to the platform admins."
+
+
 def _step(
     request: HttpRequest,
     pk: int,
@@ -188,6 +192,7 @@ def _step(
     **kwargs: Any,
 ) -> HttpResponse:
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
+    was_routed = env_request.routed_to_admins
     try:
         result = action(request=env_request, ip=client_ip(request), **kwargs)
     except reraise:
@@ -208,6 +213,9 @@ def _step(
     apply_run = getattr(result, "apply_run", None)
     if apply_run is not None:
         success = f"{success} {apply_run.get_kind_display()} run #{apply_run.pk} started."
+    env_request.refresh_from_db(fields=["routed_to_admins"])  # the step moved a locked copy
+    if env_request.routed_to_admins and not was_routed:
+        success = f"{success} {ROUTED_NOTE}"
     messages.success(request, success)
     if getattr(result, "kind", None) == "plan":
         return redirect("runs:detail", pk=result.pk)
@@ -295,8 +303,11 @@ def environment_destroy(request: HttpRequest, env_pk: int) -> HttpResponse:
             except STEP_ERRORS as exc:
                 messages.error(request, f"Destroy request #{env_request.pk} drafted but not submitted: {exc}")
             else:
+                env_request.refresh_from_db(fields=["routed_to_admins"])  # submitted a locked copy
+                routed = f" {ROUTED_NOTE}" if env_request.routed_to_admins else ""
                 messages.success(
-                    request, f"Destroy request #{env_request.pk} submitted; its destroy plan is queued."
+                    request,
+                    f"Destroy request #{env_request.pk} submitted; its destroy plan is queued.{routed}",
                 )
             return redirect("requests:detail", pk=env_request.pk)
     return render(

@@ -19,6 +19,7 @@ from portal.requests.services import (
     request_decision,
     request_plan_ready,
 )
+from portal.requests.views import ROUTED_NOTE
 from portal.runs.models import Run, RunStatus
 from tests.factories import EnvironmentRequestFactory, MembershipFactory, PlanRunFactory
 
@@ -140,3 +141,21 @@ def test_a_budget_approver_alone_cannot_satisfy_the_count(draft, team, requester
     environment_request_submit(request=request, actor=requester)
     request.refresh_from_db()
     assert request.routed_to_admins
+
+
+def test_the_message_after_submitting_says_the_request_went_to_the_platform_admins(
+    draft, requester, platform_admin, client, make_environment
+):
+    client.force_login(requester)
+    created = draft(RequestKind.CREATE)
+    response = client.post(reverse("requests:submit", args=[created.pk]), follow=True)
+    assert ROUTED_NOTE in response.content.decode()
+
+    environment = make_environment(name="rt-gone", tier="staging")
+    response = client.post(
+        reverse("requests:destroy", args=[environment.pk]),
+        {"confirm_name": environment.name, "reason": "done"},
+        follow=True,
+    )
+    assert "submitted; its destroy plan is queued." in response.content.decode()
+    assert ROUTED_NOTE in response.content.decode()

@@ -66,7 +66,7 @@ class ListFilterSet(django_filters.FilterSet):
         for name, field in self.form.fields.items():
             field.required = False
             field.widget.attrs.setdefault("aria-label", str(field.label or name))
-            if isinstance(field.widget, forms.TextInput):
+            if isinstance(field.widget, forms.TextInput | forms.NumberInput):
                 field.widget.attrs.setdefault("placeholder", str(field.label or name))
 
 

@@ -78,12 +78,19 @@ def list_page(
     template: str,
     context: dict[str, Any] | None = None,
     keyset: tuple[str, ...] = (),
+    count: int | None = None,
 ) -> HttpResponse:
     """Filters `queryset` with the request's GET parameters and renders one page of it: by
-    keyset when `keyset` (an ordering ending in a unique field) is given, else by page number."""
+    keyset when `keyset` (an ordering ending in a unique field) is given, else by page number.
+    `count`: the unfiltered queryset's row count when the caller has it already (the approval
+    queue counts itself for its summary); a keyset page uses it when no filter is set."""
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     if keyset:
-        page: Page | KeysetPage = keyset_paginate(request, filterset.qs, keyset)
+        rows = filterset.qs
+        unfiltered = filterset.is_bound is False or not any(
+            value not in (None, "", [], ()) for value in filterset.form.cleaned_data.values()
+        )
+        page: Page | KeysetPage = keyset_paginate(request, rows, keyset, count=count if unfiltered else None)
     else:
         page = paginate(request, filterset.qs)
     return render(
@@ -228,11 +235,15 @@ def _by_keys(queryset: QuerySet[Any], keys: list[Any]) -> QuerySet[Any]:
     return rows.prefetch_related(*queryset._prefetch_related_lookups)
 
 
-def keyset_paginate(request: HttpRequest, queryset: QuerySet[Any], keyset: tuple[str, ...]) -> KeysetPage:
+def keyset_paginate(
+    request: HttpRequest, queryset: QuerySet[Any], keyset: tuple[str, ...], *, count: int | None = None
+) -> KeysetPage:
     """The page the request's `cursor` points at (the first page without one, or with a
-    malformed one): `per_page` rows after (or before) the cursor's sort values, in `keyset` order."""
+    malformed one): `per_page` rows after (or before) the cursor's sort values, in `keyset` order.
+    `count`, when known, is the queryset's row count (else it is counted)."""
     size = per_page(request.GET.get("per_page"))
-    count = queryset.count()
+    if count is None:
+        count = queryset.count()
     parsed = _cursor_decode(request.GET.get("cursor", ""), keyset, queryset.model)
     direction, number, values = parsed if parsed else ("next", 1, [])
     if values and direction == "prev":

@@ -169,13 +169,15 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     """The first page of what waits for the user's decision, with counts of the whole queue."""
     queue = approval_queue_query(user=request.user)
     plan_blobs = [f"plan_run__{name}" for name in RUN_BLOBS]
+    counts = approval_queue_counts(queue)
     return list_page(
         request,
         queryset=queue.defer(*REQUEST_BLOBS, *BLUEPRINT_VERSION_BLOBS, *plan_blobs),
         filterset_class=ApprovalFilterSet,
         template="requests/approval_queue.html",
-        context={"counts": approval_queue_counts(queue)},
+        context={"counts": counts},
         keyset=("awaiting_since", "id"),  # every waiting request has awaiting_since
+        count=counts["total"],  # the pager's count too, unless a filter narrows the queue
     )
 
 

@@ -18,7 +18,7 @@ from portal.runs.services import RunConflict, run_enqueue
 def environments_drift_schedule() -> int:
     """Queues a drift check for each active environment not checked within the interval, except
     those whose blueprint version cannot run on this installation (its toolchain page says why):
-    their check would only fail, every hour, with nothing drifted."""
+    their check could only fail, once every interval, and say nothing about drift."""
     cutoff = timezone.now() - timedelta(seconds=settings.DRIFT_CHECK_INTERVAL_S)
     due = (
         Environment.objects.filter(status=EnvironmentStatus.ACTIVE)

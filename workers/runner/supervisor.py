@@ -206,14 +206,15 @@ def _supervise(
         if info == PARENT_DIED and not stop_at:
             stop_at = _begin_stop()
         elif info == KILL_ALL:
-            _kill_tree()
-        status = _reap(tool)
+            status = _kill_tree(tool)
+        if status is None:
+            status = _reap(tool)
         if status is None and stop_at and time.monotonic() >= stop_at[0] + grace_s:
             if stop_signals:
                 os.killpg(0, stop_signals.pop())
                 stop_at = [time.monotonic()]
             else:
-                _kill_tree()
+                status = _kill_tree(tool)
 
     # The tool exited: descendants it left get DRAIN_S to finish, then are killed.
     deadline = time.monotonic() + DRAIN_S
@@ -319,24 +320,30 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _kill_tree() -> None:
-    """SIGKILLs every descendant until none is left (killing one re-parents its children here)."""
+def _kill_tree(tool: int | None = None) -> int | None:
+    """SIGKILLs every descendant until none is left (killing one re-parents its children here).
+    Returns the tool's wait status if this reaped it: the caller must not wait for it again (it
+    would wait for ever)."""
+    found = None
     for _ in range(100):
         pids = _descendants()
         if not pids:
-            return
+            break
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.005)
-        _reap(None)
+        reaped = _reap(tool)
+        found = reaped if reaped is not None else found
+    return found
 
 
 def _exit_like(status: int) -> int:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
+        if sig != signal.SIGKILL:  # SIGKILL has no handler to reset and cannot be blocked
+            signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
         os.kill(os.getpid(), sig)
         return 128 + sig
     return os.waitstatus_to_exitcode(status)

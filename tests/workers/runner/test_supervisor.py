@@ -137,6 +137,17 @@ def start_worker(cwd, grace: float, *tool: str) -> subprocess.Popen[bytes]:
     return worker
 
 
+def end_leftovers(worker: subprocess.Popen[bytes], token: str) -> None:
+    """Kills what a failed test left: the sleeps, the worker, and its supervisor (a fork of the
+    worker, so the same command line)."""
+    kill_marked(token)
+    if worker.poll() is None:
+        worker.kill()
+    for pid in processes_running(worker.args):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_kill_9_of_the_worker_stops_the_tool_gracefully_and_leaves_no_descendant(tmp_path):
     token, done = marker(), tmp_path / "done"
     (tmp_path / "tool.py").write_text(GRACEFUL_TOOL)
@@ -149,10 +160,9 @@ def test_kill_9_of_the_worker_stops_the_tool_gracefully_and_leaves_no_descendant
         # shutdown output and finish; then nothing it started was left.
         wait_for(lambda: done.exists(), 20, "the tool to shut down cleanly")
         wait_for(lambda: not with_marker(token), 20, "every descendant to be gone")
+        wait_for(lambda: not processes_running(worker.args), 20, "the supervisor to exit")
     finally:
-        kill_marked(token)
-        if worker.poll() is None:
-            worker.kill()
+        end_leftovers(worker, token)
 
 
 def test_kill_9_of_the_worker_kills_a_tool_that_ignores_sigint_and_sigterm(tmp_path):
@@ -171,5 +181,8 @@ def test_kill_9_of_the_worker_kills_a_tool_that_ignores_sigint_and_sigterm(tmp_p
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
         wait_for(lambda: not with_marker(token), 20, "every descendant to be gone")
+        # The supervisor (a fork of the worker: the same command line) ends too, once the tree
+        # is gone; it kept looping when it killed the tool itself.
+        wait_for(lambda: not processes_running(worker.args), 20, "the supervisor to exit")
     finally:
-        kill_marked(token)
+        end_leftovers(worker, token)

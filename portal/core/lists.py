@@ -86,11 +86,11 @@ def list_page(
     queue counts itself for its summary); a keyset page uses it when no filter is set."""
     filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
     if keyset:
-        rows = filterset.qs
-        unfiltered = filterset.is_bound is False or not any(
+        rows = filterset.qs  # validates the form first
+        filtered = filterset.is_bound and any(  # 0 and False are filter values too
             value not in (None, "", [], ()) for value in filterset.form.cleaned_data.values()
         )
-        page: Page | KeysetPage = keyset_paginate(request, rows, keyset, count=count if unfiltered else None)
+        page: Page | KeysetPage = keyset_paginate(request, rows, keyset, count=None if filtered else count)
     else:
         page = paginate(request, filterset.qs)
     return render(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from portal.policies.selectors import policy_report_stored
 from portal.policies.services import policy_context_for_request, policy_report_for_run
 from portal.requests.filtersets import ApprovalFilterSet, RequestFilterSet
 from portal.requests.forms import DestroyConfirmForm
+from portal.requests.models import EnvironmentRequest
 from portal.requests.selectors import approval_queue as approval_queue_query
 from portal.requests.selectors import approval_queue_counts
 from portal.requests.selectors import request_list as request_list_query
@@ -185,16 +187,24 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
 ROUTED_NOTE = "Nobody else in the team may approve it, so it goes to the platform admins."
 
 
+def _submitted(message: str, env_request: EnvironmentRequest) -> str:
+    """`message` after a submit, plus ROUTED_NOTE when the submit routed the request. The submit
+    moved a locked copy of `env_request`, so the flag is read again."""
+    env_request.refresh_from_db(fields=["routed_to_admins"])
+    return f"{message} {ROUTED_NOTE}" if env_request.routed_to_admins else message
+
+
 def _step(
     request: HttpRequest,
     pk: int,
     action: Any,
-    success: str,
+    success: str | Callable[[EnvironmentRequest], str],
     reraise: tuple[type[Exception], ...] = (),
     **kwargs: Any,
 ) -> HttpResponse:
+    """Runs `action` on the request and reports how it went; `success` is the message, or makes
+    it from the request once the action is done."""
     env_request = get_object_or_404(request_list_query(user=request.user), pk=pk)
-    was_routed = env_request.routed_to_admins
     try:
         result = action(request=env_request, ip=client_ip(request), **kwargs)
     except reraise:
@@ -212,12 +222,11 @@ def _step(
             f"{env_request.environment_name}; draft it again with another name.",
         )
         return redirect("requests:detail", pk=pk)
+    if callable(success):
+        success = success(env_request)
     apply_run = getattr(result, "apply_run", None)
     if apply_run is not None:
         success = f"{success} {apply_run.get_kind_display()} run #{apply_run.pk} started."
-    env_request.refresh_from_db(fields=["routed_to_admins"])  # the step moved a locked copy
-    if env_request.routed_to_admins and not was_routed:
-        success = f"{success} {ROUTED_NOTE}"
     messages.success(request, success)
     if getattr(result, "kind", None) == "plan":
         return redirect("runs:detail", pk=result.pk)
@@ -227,7 +236,11 @@ def _step(
 @require_POST
 def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _step(
-        request, pk, environment_request_submit, "Submitted: the plan run is queued.", actor=request.user
+        request,
+        pk,
+        environment_request_submit,
+        lambda env_request: _submitted("Submitted: the plan run is queued.", env_request),
+        actor=request.user,
     )
 
 
@@ -305,11 +318,12 @@ def environment_destroy(request: HttpRequest, env_pk: int) -> HttpResponse:
             except STEP_ERRORS as exc:
                 messages.error(request, f"Destroy request #{env_request.pk} drafted but not submitted: {exc}")
             else:
-                env_request.refresh_from_db(fields=["routed_to_admins"])  # submitted a locked copy
-                routed = f" {ROUTED_NOTE}" if env_request.routed_to_admins else ""
                 messages.success(
                     request,
-                    f"Destroy request #{env_request.pk} submitted; its destroy plan is queued.{routed}",
+                    _submitted(
+                        f"Destroy request #{env_request.pk} submitted; its destroy plan is queued.",
+                        env_request,
+                    ),
                 )
             return redirect("requests:detail", pk=env_request.pk)
     return render(

@@ -99,7 +99,7 @@ class Redactor:
             text = self._secrets.sub(REDACTED, text)
         lowered = text.casefold()
         for pattern, hints in self._patterns:
-            if not hints or any(hint in lowered for hint in hints):
+            if _hinted(hints, lowered):
                 text = pattern.sub(_replace_match, text)
         return text
 
@@ -131,7 +131,13 @@ class Redactor:
         if self._secrets is not None and self._secrets.search(text):
             return True
         lowered = text.casefold()
-        return any(not hints or any(hint in lowered for hint in hints) for _, hints in self._patterns)
+        return any(_hinted(hints, lowered) for _, hints in self._patterns)
+
+
+def _hinted(hints: tuple[str, ...], lowered: str) -> bool:
+    """Whether a pattern with these hints may match the case-folded text (a pattern without
+    hints always may)."""
+    return not hints or any(hint in lowered for hint in hints)
 
 
 def _secret_forms(secret: str) -> set[str]:

@@ -269,6 +269,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# Celery worker processes keep their database connection between tasks (a new one per task cost
+# each run ~5 ms on SQLite, more on PostgreSQL) for WORKER_DB_CONN_MAX_AGE seconds; Celery's Django
+# fixup would close it around every task unless CELERY_DB_REUSE_MAX is set, and then closes it
+# every that many tasks. portal.celery checks it before each task, so a connection that broke
+# while the worker was idle (a database restart) is replaced, never handed to a run.
+WORKER_DB_CONN_MAX_AGE = int(os.environ.get("WORKER_DB_CONN_MAX_AGE", "600"))
+CELERY_DB_REUSE_MAX = 1000 if WORKER_DB_CONN_MAX_AGE > 0 else None
 # A worker writes this key every few seconds; /healthz reads it.
 WORKER_HEARTBEAT_INTERVAL = float(os.environ.get("WORKER_HEARTBEAT_INTERVAL", "5"))
 WORKER_HEARTBEAT_TTL = int(os.environ.get("WORKER_HEARTBEAT_TTL", "30"))

@@ -164,6 +164,14 @@ def main() -> None:
         apply = finished(apply, 300)
         seqs = list(apply.log_lines.order_by("seq").values_list("seq", flat=True))
         messages = list(apply.log_lines.order_by("seq").values_list("message", flat=True))
+
+        # The idle worker keeps its database connection between tasks; a restart breaks it, and
+        # the next run must still be claimed and run (the connection is checked before a task).
+        connection.close()
+        cluster.stop("fast")
+        cluster.start()
+        close_old_connections()
+        replan = finished(run_enqueue(kind=RunKind.PLAN, environment=environment, actor=requester), 120)
         print(
             json.dumps(
                 {
@@ -179,6 +187,7 @@ def main() -> None:
                     "messages": messages,
                     "web_503": (tmp / "web.log").read_text(errors="replace").count(" 503 "),
                     "web_500": (tmp / "web.log").read_text(errors="replace").count(" 500 "),
+                    "replan": [replan.status, replan.error],
                 }
             ),
             flush=True,

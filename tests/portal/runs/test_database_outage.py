@@ -35,3 +35,6 @@ def test_an_apply_completes_through_a_30_second_database_outage():
     assert "The database is unreachable" in messages and "The database is reachable again" in messages
     # Terraform met the outage at the state backend, which answered 503 and was retried.
     assert found["web_503"] >= 1 and found["web_500"] == 0, found
+    # The worker keeps its database connection between tasks; after a restart that broke it
+    # while the worker was idle, the next run is still claimed and runs.
+    assert found["replan"] == ["succeeded", ""], found

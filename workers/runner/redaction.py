@@ -39,7 +39,10 @@ PATTERN_HINTS: dict[str, tuple[str, ...]] = dict(
         DEFAULT_PATTERNS,
         (
             ("akia", "asia"),
-            ("secret", "token"),
+            # Every spelling the pattern accepts: secret[_]access[_]key, [aws_]session[_]token.
+            # Not "token" or "secret" alone: plans and logs name variables such as api_token,
+            # and each such line or plan section would run the pattern for nothing.
+            ("secret_access", "secretaccess", "session_token", "sessiontoken"),
             ("bearer",),
             ("authorization",),
             ("://",),
@@ -107,21 +110,27 @@ class Redactor:
         """Redacts every string inside a parsed JSON value, keeping its structure intact.
 
         Used for plan and output JSON: redacting the serialized text could corrupt the JSON if a
-        pattern ever matched across a quote, while walking the parsed value cannot. A list or
-        object whose JSON text holds nothing redact() could replace is returned unwalked: a plan
-        of 100 resources holds thousands of strings, and few of them are anywhere near a secret.
+        pattern ever matched across a quote, while walking the parsed value cannot. Inside the
+        value, a list or object whose JSON text holds nothing redact() could replace is kept
+        unwalked: a plan of 100 resources holds thousands of strings, and few of them are anywhere
+        near a secret. The value itself is always walked: the top of a plan holds its variables,
+        so nearly always a secret, and checking its whole text first would only cost a
+        serialization.
         """
         if isinstance(value, str):
             return self.redact(value)
+        if isinstance(value, list):
+            return [self._redact_part(v) for v in value]
+        if isinstance(value, dict):
+            return {self.redact(str(k)): self._redact_part(v) for k, v in value.items()}
+        return value
+
+    def _redact_part(self, value: Any) -> Any:
         if isinstance(value, list | dict) and not self._may_hold_secret(
             json.dumps(value, ensure_ascii=False, default=str)
         ):
             return value
-        if isinstance(value, list):
-            return [self.redact_value(v) for v in value]
-        if isinstance(value, dict):
-            return {self.redact(str(k)): self.redact_value(v) for k, v in value.items()}
-        return value
+        return self.redact_value(value)
 
     def _may_hold_secret(self, text: str) -> bool:
         """Whether some string inside this JSON text may hold what redact() replaces. Sound, not

@@ -69,6 +69,10 @@ def test_redactor_default_patterns():
         ("key AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
         ('"SecretAccessKey": "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"', "wJalrXUtnFEMI"),
         ("AWS_SESSION_TOKEN=FwoGZXIvYXdzEJr0123456789abcdef", "FwoGZXIvYXdzEJr"),
+        ('"SessionToken": "FwoGZXIvYXdzEJr0123456789abcdef"', "FwoGZXIvYXdzEJr"),
+        ("session_token: FwoGZXIvYXdzEJr0123456789abcdef", "FwoGZXIvYXdzEJr"),
+        ("secret_accesskey='wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY'", "wJalrXUtnFEMI"),
+        ("AWSSECRETACCESSKEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
         ("aws_ſecret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
         ("BEARER eyJhbGciOiJIUzI1NiJ9.payload.sig", "eyJhbGciOiJIUzI1NiJ9"),
         ("AUTHORIZATION: Basic cG9ydGFsOmh1bnRlcjI=", "cG9ydGFsOmh1bnRlcjI"),
@@ -103,7 +107,7 @@ def test_redact_value_walks_only_what_may_hold_a_secret_and_misses_nothing():
     redactor = Redactor([secret])
     resources = [{"address": f"null_resource.r{i}", "values": {"triggers": {"n": str(i)}}} for i in range(50)]
     clean = {"resource_changes": resources}
-    assert redactor.redact_value(clean) is clean  # nothing to replace: returned unwalked
+    assert redactor.redact_value(clean)["resource_changes"] is resources  # nothing to replace: unwalked
     leaky = {
         "resource_changes": resources,
         "deep": [{"a": [{"b": f"x{secret}y"}]}, {"key": "AKIAABCDEFGHIJKLMNOP"}],
@@ -111,7 +115,7 @@ def test_redact_value_walks_only_what_may_hold_a_secret_and_misses_nothing():
     }
     redacted = redactor.redact_value(leaky)
     assert redacted["deep"] == [{"a": [{"b": "x[REDACTED]y"}]}, {"key": "[REDACTED]"}]
-    assert redacted["k-[REDACTED]"] == 1 and redacted["resource_changes"] == resources
+    assert redacted["k-[REDACTED]"] == 1 and redacted["resource_changes"] is resources
     assert secret not in json.dumps(redacted, ensure_ascii=False) and secret not in str(redacted)
 
 

@@ -32,7 +32,7 @@ from typing import IO
 
 from workers.runner.logs import LineParser, LogLine, parse_plain_line, parse_terraform_line
 from workers.runner.redaction import Redactor
-from workers.runner.supervisor import Supervised, start_supervised
+from workers.runner.supervisor import Supervised, prepare_next, start_supervised
 
 # After the main process exits, how long its pipes may stay open (held by a grandchild that
 # inherited them) before the rest of its process group is killed so the readers can finish.
@@ -106,25 +106,11 @@ def stream_process(
         # The runner's own account of what it did to the process, shown alongside its output.
         on_line(LogLine(stream="stderr", level="warn", message=message, resource=None, raw=message))
 
-    out_read, out_write = os.pipe()
-    err_read, err_write = os.pipe()
     try:
-        proc = start_supervised(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdout_fd=out_write,
-            stderr_fd=err_write,
-            drain_fds=(out_read, err_read),
-            grace_s=grace_s,
-        )
+        proc, out_read, err_read = start_supervised(argv, cwd=cwd, env=env, grace_s=grace_s)
     except (OSError, IndexError) as exc:
-        for fd in (out_read, out_write, err_read, err_write):
-            os.close(fd)
         emit("stderr", f"could not start {argv[0] if argv else '(empty command)'}: {exc}")
         return ProcessResult(exit_code=None, timed_out=False, cancelled=False, duration_s=0.0)
-    os.close(out_write)
-    os.close(err_write)
     stdout, stderr = os.fdopen(out_read, "rb"), os.fdopen(err_read, "rb")
 
     lines: queue.Queue[tuple[str, bytes | None]] = queue.Queue()
@@ -134,6 +120,8 @@ def stream_process(
     ]
     for reader in readers:
         reader.start()
+    with contextlib.suppress(OSError):  # no fork now: the next start forks its own supervisor
+        prepare_next()  # while this command runs, not before the next one
 
     open_streams = len(readers)
     stop_reason: str | None = None

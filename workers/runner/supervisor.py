@@ -6,8 +6,12 @@ children. A signal to Terraform alone, or ``PR_SET_PDEATHSIG`` on Terraform alon
 of them; after a worker dies they would run on, re-parented to init, possibly still changing
 infrastructure after the reaper released the state lock.
 
-How: :func:`start_supervised` forks the worker (no new interpreter, so it costs a fork, not a
-Python start-up). The forked copy becomes the supervisor:
+How: the supervisor is a fork of the worker (no new interpreter, so it costs a fork, not a
+Python start-up). The fork is made ahead: while a command runs, :func:`prepare_next` forks the
+supervisor of the worker's next command, which sets itself up and waits; :func:`start_supervised`
+hands it the command (program, arguments, environment, folder) over a pipe, so a command's start
+costs a pipe write instead of a fork of the whole worker (a few ms each, three per plan+apply).
+The waiting supervisor holds only its pipes, and exits when the worker does. The forked copy:
 
 * it leads a new session and process group; the tool is forked from it into the same group, so
   the runner's SIGINT and SIGTERM to the group reach the tool and everything it started, while
@@ -33,13 +37,16 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import json
 import os
 import select
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 PARENT_DIED = signal.SIGUSR1
@@ -128,32 +135,111 @@ def resolve(program: str, env: Mapping[str, str]) -> str:
     return found
 
 
+@dataclass
+class _Prepared:
+    """A supervisor forked ahead, waiting for its command on ``control`` (the write end)."""
+
+    pid: int
+    control: int
+    out_read: int
+    err_read: int
+
+
+_next: _Prepared | None = None  # the next command's supervisor (main thread only; see prepare_next)
+
+
+def _forget_next() -> None:
+    """In a forked child: the parent's waiting supervisor is not the child's. Close the child's
+    copies of its pipes, so that the parent's exit still ends its wait."""
+    global _next
+    if _next is not None:
+        for fd in (_next.control, _next.out_read, _next.err_read):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _next = None
+
+
+os.register_at_fork(after_in_child=_forget_next)
+
+
 def start_supervised(
-    argv: Sequence[str],
-    *,
-    cwd: Path,
-    env: Mapping[str, str],
-    stdout_fd: int,
-    stderr_fd: int,
-    drain_fds: Sequence[int],
-    grace_s: float,
-) -> Supervised:
-    """Forks a supervisor that runs ``argv`` with its stdout and stderr on the given pipe write
-    ends. ``drain_fds`` are the pipes' read ends, which the supervisor drains if the worker dies.
-    Raises OSError (before forking) when the program cannot be found."""
-    program = resolve(argv[0], env)
-    args, environment, directory = list(argv), dict(env), str(cwd)
+    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], grace_s: float
+) -> tuple[Supervised, int, int]:
+    """Starts ``argv`` under a supervisor: the one :func:`prepare_next` forked ahead when there is
+    one, else a new one. Returns its handle and the read ends of the tool's stdout and stderr
+    pipes (the caller closes them). Raises OSError (before anything starts) when the program
+    cannot be found."""
+    global _next
+    request = json.dumps(
+        {
+            "program": resolve(argv[0], env),
+            "argv": list(argv),
+            "env": dict(env),
+            "cwd": str(cwd),
+            "grace_s": grace_s,
+        }
+    ).encode()
+    prepared, _next = _next, None
+    if prepared is None or not _on_main_thread():
+        prepared = _prepare()
+    try:
+        _send(prepared, request)
+    except BrokenPipeError:  # it died while it waited (killed from outside): fork a new one
+        _discard(prepared)
+        prepared = _prepare()
+        _send(prepared, request)
+    return Supervised(prepared.pid), prepared.out_read, prepared.err_read
+
+
+def prepare_next() -> None:
+    """Forks the supervisor of this worker's next command now, while a command runs, so that the
+    next start costs no fork. Only on the main thread, which runs a Celery worker's tasks: a
+    supervisor's parent-death signal follows the thread that forked it."""
+    global _next
+    if _on_main_thread() and _next is None:
+        _next = _prepare()
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _prepare() -> _Prepared:
+    out_read, out_write = os.pipe()  # all close-on-exec: the tool gets only its dup2 copies
+    err_read, err_write = os.pipe()
+    control_read, control_write = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (out_read, out_write, err_read, err_write, control_read, control_write):
+            os.close(fd)
+        raise
     if pid == 0:  # the supervisor: never returns into the caller's stack
         code = 70
         try:
-            code = _supervise(
-                program, args, environment, directory, parent, stdout_fd, stderr_fd, drain_fds, grace_s
-            )
+            code = _supervise(parent, control_read, out_write, err_write, (out_read, err_read))
         finally:
             os._exit(code)
-    return Supervised(pid)
+    for fd in (out_write, err_write, control_read):
+        os.close(fd)
+    return _Prepared(pid, control_write, out_read, err_read)
+
+
+def _send(prepared: _Prepared, request: bytes) -> None:
+    try:
+        view = memoryview(request)
+        while view:
+            view = view[os.write(prepared.control, view) :]
+    finally:
+        os.close(prepared.control)
+
+
+def _discard(prepared: _Prepared) -> None:
+    for fd in (prepared.out_read, prepared.err_read):
+        os.close(fd)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(prepared.pid, 0)
 
 
 def _prctl(option: int, value: int) -> None:
@@ -161,17 +247,7 @@ def _prctl(option: int, value: int) -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(option, value, 0, 0, 0)
 
 
-def _supervise(
-    program: str,
-    argv: list[str],
-    env: dict[str, str],
-    cwd: str,
-    parent: int,
-    stdout_fd: int,
-    stderr_fd: int,
-    drain_fds: Sequence[int],
-    grace_s: float,
-) -> int:
+def _supervise(parent: int, control_fd: int, stdout_fd: int, stderr_fd: int, drain_fds: Sequence[int]) -> int:
     gc.disable()  # a finalizer of an inherited object could close a reused fd number
     signal.pthread_sigmask(signal.SIG_BLOCK, _WATCHED)
     for sig in _RESET:
@@ -181,12 +257,16 @@ def _supervise(
     os.setsid()
     _prctl(_PR_SET_PDEATHSIG, PARENT_DIED)
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
-    parent_died = os.getppid() != parent  # the worker died before the prctl took effect
-    keep = sorted({stdout_fd, stderr_fd, *drain_fds})
-    _close_all_but(keep)
+    _close_all_but(sorted({control_fd, stdout_fd, stderr_fd, *drain_fds}))
 
+    request = _await_command(control_fd, parent)
+    os.close(control_fd)
+    if not request or os.getppid() != parent:
+        return 0
+    command = json.loads(request)
+    program, argv, grace_s = command["program"], command["argv"], float(command["grace_s"])
     try:
-        tool = _spawn_tool(program, argv, env, cwd, stdout_fd, stderr_fd)
+        tool = _spawn_tool(program, argv, command["env"], command["cwd"], stdout_fd, stderr_fd)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.write(stderr_fd, f"could not start {argv[0]}: {exc}\n".encode())
@@ -197,8 +277,6 @@ def _supervise(
     status: int | None = None
     stop_at: list[float] = []  # when to send the next stop signal after the worker died
     stop_signals = [signal.SIGTERM]
-    if parent_died:
-        stop_at = _begin_stop()
     while status is None:
         if stop_at:
             _drain(drain_fds)
@@ -224,6 +302,21 @@ def _supervise(
         _reap(None)
     _kill_tree()
     return _exit_like(status)
+
+
+def _await_command(control_fd: int, parent: int) -> bytes:
+    """The command the worker writes (then closes its end), or b"" once the worker is gone: its
+    end closed with nothing written (the worker exited, even by kill -9), or the worker is no
+    longer this process's parent (a child it forked might still hold the pipe's other end)."""
+    chunks: list[bytes] = []
+    while os.getppid() == parent:
+        if not select.select([control_fd], [], [], 1.0)[0]:
+            continue
+        chunk = os.read(control_fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+    return b""
 
 
 def _begin_stop() -> list[float]:

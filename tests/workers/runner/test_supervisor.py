@@ -15,7 +15,8 @@ import textwrap
 import pytest
 
 from tests.processes import processes_running
-from tests.workers.runner.helpers import ROOT, Lines, notes, python, run, wait_for
+from tests.workers.runner.helpers import ROOT, Lines, notes, process_gone, python, run, wait_for
+from workers.runner import supervisor
 
 pytestmark = pytest.mark.integration
 
@@ -186,3 +187,66 @@ def test_kill_9_of_the_worker_kills_a_tool_that_ignores_sigint_and_sigterm(tmp_p
         wait_for(lambda: not processes_running(worker.args), 20, "the supervisor to exit")
     finally:
         end_leftovers(worker, token)
+
+
+def test_the_next_commands_supervisor_is_forked_while_a_command_runs(tmp_path):
+    """A start costs no fork of the worker: the supervisor of the next command was forked, and
+    set itself up, while the previous command ran; it waits for its command."""
+    first, lines = run(["sh", "-c", "echo $PPID"], tmp_path)  # the tool's parent: its supervisor
+    prepared = supervisor._next
+    assert first.exit_code == 0 and prepared is not None
+    assert lines.messages != [str(prepared.pid)] and not process_gone(prepared.pid)
+    second, lines = run(["sh", "-c", "echo $PPID"], tmp_path)
+    assert second.exit_code == 0 and lines.messages == [str(prepared.pid)]
+
+
+def test_a_waiting_supervisor_that_died_is_replaced(tmp_path):
+    run(["true"], tmp_path)
+    prepared = supervisor._next
+    assert prepared is not None
+    os.kill(prepared.pid, signal.SIGKILL)
+    wait_for(lambda: process_gone(prepared.pid), 10, "the waiting supervisor to die")
+    result, lines = run(["sh", "-c", "echo $PPID"], tmp_path)
+    assert result.exit_code == 0 and len(lines.messages) == 1 and lines.messages != [str(prepared.pid)]
+
+
+IDLE_WORKER = textwrap.dedent(
+    """
+    import time
+    from pathlib import Path
+    from workers.runner.process import minimal_env, stream_process
+    from workers.runner.redaction import Redactor
+
+    stream_process(
+        ["true"], cwd=Path.cwd(), env=minimal_env(home=Path.cwd(), cli_config=None),
+        on_line=print, redactor=Redactor(), timeout_s=60,
+    )
+    print("idle", flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_a_waiting_supervisor_ends_with_its_worker_and_starts_nothing(tmp_path):
+    """kill -9 of an idle worker: the supervisor that waited for its next command (in a session
+    of its own, so the kill of the worker's group misses it) sees the worker's end of its pipe
+    close, and exits."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", IDLE_WORKER],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == b"idle"
+        assert len(processes_running(worker.args)) == 2  # the worker, and the supervisor waiting
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        wait_for(lambda: not processes_running(worker.args), 20, "the waiting supervisor to exit")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        for pid in processes_running(worker.args):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

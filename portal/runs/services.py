@@ -101,25 +101,25 @@ def run_enqueue(
 
 
 # What a worker reads of a run to prepare its folder, in the claim's one query instead of one
-# query each: the environment with its team and pinned version, and an update request's version.
-CLAIM_JOINS = (
-    "environment__team",
-    "environment__blueprint_version__blueprint",
-    "request__blueprint_version__blueprint",
-)
+# query each: the environment with its team and pinned version, and the request. An update
+# request's own version is read when an update runs (each joined table costs the query's
+# compilation ~0.25 ms, every run).
+CLAIM_JOINS = ("environment__team", "environment__blueprint_version__blueprint", "request")
 
 
 @transaction.atomic
 def run_claim(*, run_id: int, worker_host: str, task_id: str) -> Run | None:
     """Marks a queued run as running, under a row lock. Returns None when the message is a
     duplicate or stale (the run is already running, finished or cancelled), so it runs once."""
-    run = (
-        Run.objects.select_for_update(of=("self",))  # locks the run's row alone, not the joined ones
-        .select_related(*CLAIM_JOINS)
-        .filter(pk=run_id)
-        .first()
-    )
-    if run is None or run.status != RunStatus.QUEUED:
+    try:  # get(), not first(): no ORDER BY to compile
+        run = (
+            Run.objects.select_for_update(of=("self",))  # locks the run's row alone, not the joined ones
+            .select_related(*CLAIM_JOINS)
+            .get(pk=run_id)
+        )
+    except Run.DoesNotExist:
+        return None
+    if run.status != RunStatus.QUEUED:
         return None
     now = timezone.now()
     run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, now, now

@@ -15,7 +15,7 @@ from portal.audit.services import audit_record
 from portal.celery import app as celery_app
 from portal.runs.lifecycle import run_finished
 from portal.runs.liveness import reap_reason
-from portal.runs.models import ACTIVE_STATUSES, Run, RunKind, RunStatus
+from portal.runs.models import ACTIVE_STATUSES, STATE_KINDS, Run, RunKind, RunStatus
 from workers.broker import queued_task_ids
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ def run_enqueue(
     The database refuses a second active Terraform run on one environment (a partial unique
     constraint), so two clicks or two approvers can never start two applies.
     """
+    if kind in STATE_KINDS and environment is None:
+        raise RunNotAllowed(f"A {RunKind(kind).label.lower()} run needs an environment.")
+    if kind == RunKind.IMAGE_BUILD and image_source is None:
+        raise RunNotAllowed("An image build needs the blueprint version to build from.")
     if kind in (RunKind.APPLY, RunKind.DESTROY):
         if plan_run is None or plan_run.status != RunStatus.SUCCEEDED or not plan_run.plan_sha256:
             raise RunNotAllowed("An apply needs a successful plan to apply.")

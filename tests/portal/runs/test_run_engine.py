@@ -11,7 +11,7 @@ from django.db import connection
 
 from portal.environments.models import EnvironmentStatus, StateLock, StateVersion
 from portal.runs.models import Run, RunKind, RunLogLine, RunStatus
-from portal.runs.services import RunConflict, run_cancel, run_enqueue, runs_reap
+from portal.runs.services import RunConflict, RunNotAllowed, run_cancel, run_enqueue, runs_reap
 from tests.portal.runs.conftest import SECRET, log_tail, wait_for, wait_for_run
 
 pytestmark = pytest.mark.integration
@@ -140,6 +140,13 @@ def test_a_second_concurrent_apply_is_refused(portal_url, make_environment, requ
     Run.objects.create(kind=RunKind.APPLY, environment=environment, status=RunStatus.RUNNING)
     with pytest.raises(RunConflict, match="already has an active run"):
         run_enqueue(kind=RunKind.PLAN, environment=environment, actor=requester)
+
+
+@pytest.mark.parametrize("kind", [RunKind.PLAN, RunKind.DRIFT, RunKind.IMAGE_BUILD])
+def test_a_run_without_what_it_runs_on_is_refused(kind, requester, db):
+    with pytest.raises(RunNotAllowed, match="needs"):
+        run_enqueue(kind=kind, actor=requester)
+    assert not Run.objects.exists()
 
 
 def test_after_a_redis_restart_no_queued_run_is_lost(

@@ -179,8 +179,10 @@ def start_supervised(
             "grace_s": grace_s,
         }
     ).encode()
-    prepared, _next = _next, None
-    if prepared is None or not _on_main_thread():
+    prepared = None
+    if _on_main_thread():  # another thread leaves the main thread's waiting supervisor alone
+        prepared, _next = _next, None
+    if prepared is None:
         prepared = _prepare()
     try:
         _send(prepared, request)

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -198,6 +199,17 @@ def test_the_next_commands_supervisor_is_forked_while_a_command_runs(tmp_path):
     assert lines.messages != [str(prepared.pid)] and not process_gone(prepared.pid)
     second, lines = run(["sh", "-c", "echo $PPID"], tmp_path)
     assert second.exit_code == 0 and lines.messages == [str(prepared.pid)]
+
+
+def test_a_command_on_another_thread_leaves_the_waiting_supervisor_to_the_main_thread(tmp_path):
+    run(["true"], tmp_path)
+    prepared = supervisor._next
+    assert prepared is not None
+    results: list[object] = []
+    thread = threading.Thread(target=lambda: results.append(run(["true"], tmp_path)[0].exit_code))
+    thread.start()
+    thread.join(30)
+    assert results == [0] and supervisor._next is prepared and not process_gone(prepared.pid)
 
 
 def test_a_waiting_supervisor_that_died_is_replaced(tmp_path):
